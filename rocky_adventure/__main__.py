@@ -1,0 +1,3 @@
+from rocky_adventure.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,32 @@
+"""The story engine: pure Python, deterministic, never imports textual.
+
+    story = load_story(path)            # immutable Story, or StoryLoadError
+    state = new_game(story, seed=7)     # immutable State
+    for c in available_choices(story, state): ...
+    state = choose(story, state, "jab") # a new State
+"""
+
+from .diagnostics import Diagnostic, Severity, StateError, StoryError, StoryLoadError, StoryRuntimeError
+from .loader import build_story, bundled_story_dir, load_story, read_files
+from .model import CONTINUE_ID, Chapter, Choice, Ending, Scene, Story, Variable
+from .play import (
+    CONTINUE,
+    Cursor,
+    IllegalChoice,
+    available_choices,
+    choice_text,
+    choose,
+    epilogue_text,
+    evaluate,
+    new_game,
+    replay,
+    scene_text,
+)
+from .state import State, state_from_json
+
+__all__ = [
+    "CONTINUE", "CONTINUE_ID", "Chapter", "Choice", "Cursor", "Diagnostic", "Ending", "IllegalChoice", "Scene",
+    "Severity", "State", "StateError", "Story", "StoryError", "StoryLoadError", "StoryRuntimeError", "Variable",
+    "available_choices", "build_story", "bundled_story_dir", "choice_text", "choose", "epilogue_text", "evaluate",
+    "load_story", "new_game", "read_files", "replay", "scene_text", "state_from_json",
+]

@@ -1,0 +1,343 @@
+"""The expression language of conditions, odds and effect values.
+
+Parsed once at load with Python's `ast` module and an allow-list (never
+eval/exec): literals, names, and/or/not, comparisons, + - * // %, unary
+minus and `a if cond else b`. Every expression is type-checked against the
+declared variables, then compiled lazily into a tree of closures for speed.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from .diagnostics import StoryRuntimeError
+
+MAX_LENGTH = 500
+MAX_DEPTH = 32
+MAX_LITERAL = 10**12
+
+INT, FLOAT, BOOL, STR = "int", "float", "bool", "str"
+NUMERIC = (INT, FLOAT)
+TYPE_WORDS = {INT: "a whole number", FLOAT: "a number", BOOL: "true/false", STR: "text"}
+
+# A name resolves to (ir, type): ("var", index), ("visits", scene_id) or ("turns",)
+Resolver = Callable[[str], "tuple[tuple, str] | None"]
+
+
+class ExprError(Exception):
+    def __init__(self, msg: str, offset: int = 0):
+        super().__init__(msg)
+        self.msg = msg
+        self.offset = offset
+
+
+_CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+_BIN = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
+_FORBIDDEN = {
+    ast.Call: "function calls", ast.Attribute: "attributes (a.b)", ast.Subscript: "indexing (a[b])",
+    ast.Pow: "powers (**)", ast.Div: "'/' (use // for whole-number division)",
+    ast.Lambda: "lambdas", ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.SetComp: "comprehensions", ast.List: "lists",
+    ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets", ast.NamedExpr: "assignments (:=)",
+    ast.JoinedStr: "f-strings", ast.Starred: "'*'", ast.Await: "await", ast.Yield: "yield",
+    ast.Is: "'is' (use ==)", ast.IsNot: "'is not' (use !=)", ast.In: "'in'", ast.NotIn: "'not in'",
+    ast.BitAnd: "'&' (use and)", ast.BitOr: "'|' (use or)", ast.BitXor: "'^'", ast.Invert: "'~'",
+    ast.LShift: "'<<'", ast.RShift: "'>>'", ast.MatMult: "'@'", ast.UAdd: "unary '+'",
+}
+
+
+def parse(source: str, resolve: Resolver) -> tuple[tuple, str, frozenset[str]]:
+    """Parse and type-check. Returns (ir, type, names read). Raises ExprError."""
+    text = source.strip()
+    if not text:
+        raise ExprError("expected an expression, got nothing")
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    if "\n" in text:
+        text = " ".join(text.split())
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        raise ExprError(f"invalid expression: {e.msg}", max(0, (e.offset or 1) - 1)) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError("expression is nested too deeply") from None
+    reads: set[str] = set()
+    ir, typ = _walk(tree.body, resolve, reads, 0)
+    return ir, typ, frozenset(reads)
+
+
+def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple, str]:
+    if depth > MAX_DEPTH:
+        raise ExprError(f"expression is nested more than {MAX_DEPTH} levels deep", getattr(n, "col_offset", 0))
+    d = depth + 1
+    off = getattr(n, "col_offset", 0)
+    t = type(n)
+    if t is ast.Constant:
+        v = n.value
+        if isinstance(v, bool):
+            return ("const", v), BOOL
+        if isinstance(v, int):
+            if abs(v) > MAX_LITERAL:
+                raise ExprError(f"number {v} is too large (the limit is {MAX_LITERAL})", off)
+            return ("const", v), INT
+        if isinstance(v, float):
+            if not abs(v) <= MAX_LITERAL:
+                raise ExprError(f"number {v} is too large (the limit is {MAX_LITERAL})", off)
+            return ("const", v), FLOAT
+        if isinstance(v, str):
+            return ("const", v), STR
+        raise ExprError(f"{type(v).__name__} values are not allowed", off)
+    if t is ast.Name:
+        name = n.id
+        if name in ("true", "True"):
+            return ("const", True), BOOL
+        if name in ("false", "False"):
+            return ("const", False), BOOL
+        found = resolve(name)
+        if found is None:
+            raise ExprError(_unknown(name, resolve), off)
+        reads.add(name)
+        return found
+    if t is ast.BoolOp:
+        op = "and" if isinstance(n.op, ast.And) else "or"
+        parts = []
+        for v in n.values:
+            ir, vt = _walk(v, resolve, reads, d)
+            if vt != BOOL:
+                raise ExprError(f"'{op}' needs true/false on both sides, got {TYPE_WORDS[vt]}", v.col_offset)
+            parts.append(ir)
+        return (op, tuple(parts)), BOOL
+    if t is ast.UnaryOp:
+        if isinstance(n.op, ast.Not):
+            ir, vt = _walk(n.operand, resolve, reads, d)
+            if vt != BOOL:
+                raise ExprError(f"'not' needs true/false, got {TYPE_WORDS[vt]}", off)
+            return ("not", ir), BOOL
+        if isinstance(n.op, ast.USub):
+            ir, vt = _walk(n.operand, resolve, reads, d)
+            if vt not in NUMERIC:
+                raise ExprError(f"'-' needs a number, got {TYPE_WORDS[vt]}", off)
+            if ir[0] == "const":
+                return ("const", -ir[1]), vt
+            return ("neg", ir), vt
+        raise ExprError(f"{_FORBIDDEN.get(type(n.op), type(n.op).__name__)} not allowed", off)
+    if t is ast.BinOp:
+        op = _BIN.get(type(n.op))
+        if op is None:
+            raise ExprError(f"{_FORBIDDEN.get(type(n.op), type(n.op).__name__)} not allowed", off)
+        a, at = _walk(n.left, resolve, reads, d)
+        b, bt = _walk(n.right, resolve, reads, d)
+        if op == "+" and at == STR and bt == STR:
+            return ("bin", "+", a, b), STR
+        if at not in NUMERIC or bt not in NUMERIC:
+            raise ExprError(f"'{op}' needs numbers on both sides, got {TYPE_WORDS[at]} and {TYPE_WORDS[bt]}", off)
+        return ("bin", op, a, b), (INT if at == INT and bt == INT else FLOAT)
+    if t is ast.Compare:
+        ops = []
+        operands = []
+        left, lt = _walk(n.left, resolve, reads, d)
+        operands.append(left)
+        for cop, right_node in zip(n.ops, n.comparators):
+            op = _CMP.get(type(cop))
+            if op is None:
+                raise ExprError(f"{_FORBIDDEN.get(type(cop), type(cop).__name__)} not allowed", off)
+            right, rt = _walk(right_node, resolve, reads, d)
+            if not _comparable(lt, rt, op):
+                raise ExprError(f"cannot compare {TYPE_WORDS[lt]} with {TYPE_WORDS[rt]} using '{op}'", off)
+            ops.append(op)
+            operands.append(right)
+            lt = rt
+        return ("cmp", tuple(ops), tuple(operands)), BOOL
+    if t is ast.IfExp:
+        c, ct = _walk(n.test, resolve, reads, d)
+        if ct != BOOL:
+            raise ExprError(f"the condition after 'if' must be true/false, got {TYPE_WORDS[ct]}", n.test.col_offset)
+        a, at = _walk(n.body, resolve, reads, d)
+        b, bt = _walk(n.orelse, resolve, reads, d)
+        if at == bt:
+            typ = at
+        elif at in NUMERIC and bt in NUMERIC:
+            typ = FLOAT
+        else:
+            raise ExprError(f"both sides of 'if ... else' must have one type, got {TYPE_WORDS[at]} and {TYPE_WORDS[bt]}", off)
+        return ("if", c, a, b), typ
+    what = _FORBIDDEN.get(t)
+    if what is None:
+        what = f"'{type(n).__name__}'"
+    raise ExprError(f"{what} not allowed in story expressions", off)
+
+
+def _comparable(a: str, b: str, op: str) -> bool:
+    if a in NUMERIC and b in NUMERIC:
+        return True
+    if op in ("==", "!="):
+        return a == b
+    return a == b == STR
+
+
+def _unknown(name: str, resolve: Resolver) -> str:
+    names = getattr(resolve, "names", None)
+    hint = ""
+    if names:
+        close = difflib.get_close_matches(name, list(names()), n=1)
+        if close:
+            hint = f" (did you mean {close[0]!r}?)"
+    return f"unknown name {name!r}: not a variable, a scene or 'turns'{hint}"
+
+
+class Expr:
+    """A compiled expression. Call `expr.fn(ctx)` where ctx has `v` (the
+    variable values by index), `visits` (scene id -> count) and `turns`."""
+
+    __slots__ = ("source", "ir", "type", "reads", "file", "line", "col", "fn")
+
+    def __init__(self, source: str, ir: tuple, typ: str, reads: frozenset[str], file: str, line: int, col: int):
+        self.source = source
+        self.ir = ir
+        self.type = typ
+        self.reads = reads
+        self.file = file
+        self.line = line
+        self.col = col
+        self.fn = self._bootstrap
+
+    def _bootstrap(self, ctx) -> Any:
+        self.fn = _build(self.ir, self)
+        return self.fn(ctx)
+
+    @property
+    def constant(self) -> Any:
+        """The value when the expression is a literal, else a sentinel."""
+        return self.ir[1] if self.ir[0] == "const" else _NOT_CONST
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def __getstate__(self):
+        return (self.source, self.ir, self.type, self.reads, self.file, self.line, self.col)
+
+    def __setstate__(self, s):
+        self.source, self.ir, self.type, self.reads, self.file, self.line, self.col = s
+        self.fn = self._bootstrap
+
+    def __repr__(self) -> str:
+        return f"Expr({self.source!r})"
+
+
+_NOT_CONST = object()
+
+
+def _fault(expr: Expr, what: str) -> StoryRuntimeError:
+    return StoryRuntimeError(f"{expr.where()}: error: {what} in {expr.source!r}")
+
+
+_CMP_FN = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+
+
+def _cmp_var_const(i: int, op: str, k: Any) -> Callable:
+    # The commonest condition shape, unrolled so it costs one closure call.
+    if op == "==":
+        return lambda c: c.v[i] == k
+    if op == "!=":
+        return lambda c: c.v[i] != k
+    if op == "<":
+        return lambda c: c.v[i] < k
+    if op == "<=":
+        return lambda c: c.v[i] <= k
+    if op == ">":
+        return lambda c: c.v[i] > k
+    return lambda c: c.v[i] >= k
+
+
+def _build(ir: tuple, expr: Expr) -> Callable:
+    k = ir[0]
+    if k == "const":
+        v = ir[1]
+        return lambda c: v
+    if k == "var":
+        i = ir[1]
+        return lambda c: c.v[i]
+    if k == "visits":
+        s = ir[1]
+        return lambda c: c.visits.get(s, 0)
+    if k == "turns":
+        return lambda c: c.turns
+    if k == "not":
+        if ir[1][0] == "var":
+            i = ir[1][1]
+            return lambda c: not c.v[i]
+        f = _build(ir[1], expr)
+        return lambda c: not f(c)
+    if k in ("and", "or"):
+        fs = [_build(p, expr) for p in ir[1]]
+        f = fs[-1]
+        for g in reversed(fs[:-1]):
+            f = _and(g, f) if k == "and" else _or(g, f)
+        return f
+    if k == "neg":
+        f = _build(ir[1], expr)
+        return lambda c: -f(c)
+    if k == "if":
+        cf, af, bf = _build(ir[1], expr), _build(ir[2], expr), _build(ir[3], expr)
+        return lambda c: af(c) if cf(c) else bf(c)
+    if k == "bin":
+        op = ir[1]
+        a, b = _build(ir[2], expr), _build(ir[3], expr)
+        if op == "+":
+            return lambda c: a(c) + b(c)
+        if op == "-":
+            return lambda c: a(c) - b(c)
+        if op == "*":
+            return lambda c: a(c) * b(c)
+
+        def div(c, a=a, b=b, floor=(op == "//")):
+            d = b(c)
+            if d == 0:
+                raise _fault(expr, "division by zero" if floor else "modulo by zero")
+            return a(c) // d if floor else a(c) % d
+        return div
+    if k == "cmp":
+        ops, xs = ir[1], ir[2]
+        if len(ops) == 1:
+            l, r = xs
+            if l[0] == "var" and r[0] == "const":
+                return _cmp_var_const(l[1], ops[0], r[1])
+            lf, rf, fn = _build(l, expr), _build(r, expr), _CMP_FN[ops[0]]
+            return lambda c: fn(lf(c), rf(c))
+        fs = [_build(x, expr) for x in xs]
+        fns = [_CMP_FN[o] for o in ops]
+
+        def chain(c):
+            left = fs[0](c)
+            for fn, g in zip(fns, fs[1:]):
+                right = g(c)
+                if not fn(left, right):
+                    return False
+                left = right
+            return True
+        return chain
+    raise AssertionError(f"unknown expression node {k}")  # pragma: no cover
+
+
+def _and(f, g):
+    return lambda c: f(c) and g(c)
+
+
+def _or(f, g):
+    return lambda c: f(c) or g(c)
+
+
+def format_value(v: Any) -> str:
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, float):
+        return format(v, "g")
+    return str(v)

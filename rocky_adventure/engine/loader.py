@@ -1,0 +1,593 @@
+"""Load a story folder: read, parse strictly, validate, link and compile.
+
+Phase one walks each file's YAML nodes with the format's schema. Phase two
+links the files: duplicate ids, references, variables, expressions and text
+templates. Every problem is collected; a story with any error raises
+StoryLoadError listing them all, sorted by file and line.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from . import format as fmt
+from .diagnostics import (
+    E_DUP,
+    E_EXPR,
+    E_READ,
+    E_REF,
+    E_SCHEMA,
+    E_TEXT,
+    Diagnostic,
+    StoryLoadError,
+)
+from .expr import BOOL, INT, NUMERIC, STR, TYPE_WORDS, Expr, ExprError
+from .expr import parse as parse_expr
+from .model import (
+    Chapter,
+    Choice,
+    Display,
+    Effect,
+    Ending,
+    HudBar,
+    Scene,
+    Story,
+    StoryFile,
+    Variable,
+)
+from .schema import INVALID, MAX_INT, Ctx, Fields, Source, scalar_value
+from .text import Template, TemplateError, parse_template
+from .yamlio import compose, decode
+
+MANIFEST_NAME = "story.yaml"
+MAX_FILES = 2000
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+RESERVED_NAMES = frozenset(("turns", "true", "false", "True", "False", "and", "or", "not", "if", "else"))
+
+
+def bundled_story_dir() -> Path:
+    """The Rocky IV story: inside the installed package, or beside it in a
+    source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    inside = here / "story"
+    if (inside / MANIFEST_NAME).is_file():
+        return inside
+    return here.parent / "story"
+
+
+def read_files(root: Path) -> tuple[list[tuple[str, bytes]], list[Diagnostic]]:
+    """Every *.yaml file below root (manifest first, then by path). Symlinks
+    and hidden folders are skipped, sizes are bounded."""
+    shown = str(root)
+    if not root.is_dir():
+        what = "is a file, not a story folder" if root.exists() else "does not exist"
+        return [], [Diagnostic(shown, 0, 0, E_READ, f"{what}: expected a folder holding {MANIFEST_NAME}")]
+    manifest = root / MANIFEST_NAME
+    if not manifest.is_file() or manifest.is_symlink():
+        return [], [Diagnostic(shown, 0, 0, E_READ, f"no {MANIFEST_NAME} in this folder: expected a story manifest")]
+    found: list[str] = []
+    errors: list[Diagnostic] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and not os.path.islink(os.path.join(dirpath, d)))
+        for name in sorted(filenames):
+            if not name.endswith((".yaml", ".yml")) or name.startswith("."):
+                continue
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            if os.path.islink(full):
+                errors.append(Diagnostic(_join(shown, rel), 0, 0, E_READ, "symbolic links are not followed in story folders"))
+                continue
+            found.append(rel)
+            if len(found) > MAX_FILES:
+                return [], [Diagnostic(shown, 0, 0, E_READ, f"more than {MAX_FILES} YAML files: is this really a story folder?")]
+    found.sort(key=lambda r: (r != MANIFEST_NAME, r))
+    files: list[tuple[str, bytes]] = []
+    total = 0
+    for rel in found:
+        path = root / rel
+        try:
+            size = path.stat().st_size
+            total += size
+            if size > fmt_limit() or total > MAX_TOTAL_BYTES:
+                errors.append(Diagnostic(_join(shown, rel), 0, 0, E_READ,
+                                         f"file is too large ({size // 1024} KiB); a story file may be at most "
+                                         f"{fmt_limit() // (1024 * 1024)} MiB"))
+                continue
+            files.append((rel, path.read_bytes()))
+        except OSError as e:
+            errors.append(Diagnostic(_join(shown, rel), 0, 0, E_READ, f"cannot read: {e.strerror or e}"))
+    return files, errors
+
+
+def fmt_limit() -> int:
+    from .yamlio import MAX_FILE_BYTES
+    return MAX_FILE_BYTES
+
+
+def _join(root: str, rel: str) -> str:
+    return rel if root in ("", ".") else f"{root.rstrip('/')}/{rel}"
+
+
+def story_hash(files: list[tuple[str, bytes]]) -> str:
+    h = hashlib.sha256()
+    for rel, data in files:
+        h.update(rel.encode())
+        h.update(b"\0")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def load_story(root: str | os.PathLike | None = None, *, cache: bool = True,
+               cache_dir: str | os.PathLike | None = None) -> Story:
+    """Load and validate a story folder (default: the bundled story).
+
+    With `cache`, a validated story is kept in the user cache dir keyed by
+    the files' content hash and the engine version, so an unchanged story
+    loads without parsing. Raises StoryLoadError listing every problem."""
+    path = Path(root) if root is not None else bundled_story_dir()
+    display = str(root) if root is not None else "story"
+    files, errors = read_files(path)
+    if errors or not files:
+        raise StoryLoadError(errors or [Diagnostic(display, 0, 0, E_READ, "no story files")])
+    digest = story_hash(files)
+    if cache:
+        from .cache import load_cached
+        story = load_cached(digest, cache_dir)
+        if story is not None:
+            return story
+    story = build_story(files, display, str(path), digest)
+    if cache:
+        from .cache import store_cached
+        store_cached(digest, story, cache_dir)
+    return story
+
+
+def build_story(files: list[tuple[str, bytes]], display_root: str, root: str, digest: str | None = None) -> Story:
+    """Parse and link files into a Story. GC is paused meanwhile: the loader
+    allocates many small objects that never form cycles worth collecting."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Builder(display_root, root).build(files, digest or story_hash(files))
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Builder:
+    def __init__(self, display_root: str, root: str):
+        self.display_root = display_root
+        self.root = root
+        self.errors: list[Diagnostic] = []
+        self.texts: dict[str, str] = {}
+        self.memo: dict[str, Any] = {}
+        self.var_index: dict[str, int] = {}
+        self.variables: list[Variable] = []
+        self.scene_ids: dict[str, tuple[str, int, int]] = {}
+
+    # -- helpers -------------------------------------------------------
+    def err(self, file: str, line: int, col: int, msg: str, code: str = E_SCHEMA) -> None:
+        self.errors.append(Diagnostic(file, line, col, code, msg))
+
+    def fname(self, rel: str) -> str:
+        return _join(self.display_root, rel)
+
+    # -- phase one -----------------------------------------------------
+    def parse_file(self, rel: str, data: bytes) -> Fields | None:
+        file = self.fname(rel)
+        text, errs = decode(data, file)
+        if text is None:
+            self.errors.extend(errs)
+            return None
+        self.texts[file] = text
+        node, errs = compose(text, file)
+        self.errors.extend(errs)
+        if node is None:
+            if not errs:
+                if rel == MANIFEST_NAME:
+                    self.err(file, 1, 1, "the manifest is empty: expected format, id, title, start and chapters")
+                return None
+            return None
+        ctx = Ctx(file, self.errors)
+        schema = fmt.MANIFEST if rel == MANIFEST_NAME else fmt.SCENE_FILE
+        f = schema.load(node, ctx)
+        return f if isinstance(f, Fields) else None
+
+    # -- phase two -----------------------------------------------------
+    def build(self, files: list[tuple[str, bytes]], digest: str) -> Story:
+        parsed: list[tuple[str, Fields]] = []
+        for rel, data in files:
+            f = self.parse_file(rel, data)
+            if f is not None:
+                parsed.append((self.fname(rel), f))
+        manifest_file = self.fname(MANIFEST_NAME)
+        manifest = parsed[0][1] if parsed and parsed[0][0] == manifest_file else None
+        if manifest is None:
+            if not any(d.file == manifest_file for d in self.errors):
+                self.err(manifest_file, 1, 1, "the manifest could not be read")
+            raise StoryLoadError(self.errors)
+        mv = manifest.values
+        version = mv.get("format", fmt.FORMAT_VERSION)
+        if version != fmt.FORMAT_VERSION:
+            line, col = manifest.where["format"]
+            newer = "newer than" if version > fmt.FORMAT_VERSION else "not"
+            self.err(manifest_file, line, col,
+                     f"story format {version} is {newer} supported by this engine: expected {fmt.FORMAT_VERSION}")
+
+        # variables, chapters, endings, scenes: collect and check for duplicates
+        var_defs: list[tuple[str, str, Fields, tuple[int, int]]] = []
+        ending_defs: list[tuple[str, Fields]] = []
+        scene_defs: list[tuple[str, str | None, Fields]] = []
+        for file, f in parsed:
+            v = f.values
+            for name, (vf, kpos) in v.get("variables", {}).items():
+                var_defs.append((file, name, vf, kpos))
+            for e in v.get("endings", ()):
+                ending_defs.append((file, e))
+            if file != manifest_file:
+                for s in v.get("scenes", ()):
+                    scene_defs.append((file, v.get("chapter"), s))
+
+        self.build_variables(var_defs)
+        chapters = self.build_chapters(manifest_file, mv.get("chapters", ()))
+        chapter_ids = {c.id for c in chapters}
+        for file, _, s in scene_defs:
+            sid = s.values["id"]
+            prev = self.scene_ids.get(sid)
+            if prev is not None:
+                self.err(file, s.line, s.col, f"duplicate scene id {sid!r}: also at {prev[0]}:{prev[1]}:{prev[2]}", E_DUP)
+            else:
+                self.scene_ids[sid] = (file, s.line, s.col)
+        for name, idx in self.var_index.items():
+            if name in self.scene_ids:
+                var = self.variables[idx]
+                sf, sl, sc = self.scene_ids[name]
+                self.err(var.file, var.line, var.col,
+                         f"variable {name!r} has the name of a scene ({sf}:{sl}:{sc}); in expressions a scene's "
+                         f"name is its visit count, so rename one of them", E_DUP)
+
+        endings: dict[str, Ending] = {}
+        for file, e in ending_defs:
+            ev = e.values
+            eid = ev["id"]
+            if eid in endings:
+                o = endings[eid]
+                self.err(file, e.line, e.col, f"duplicate ending id {eid!r}: also at {o.file}:{o.line}:{o.col}", E_DUP)
+                continue
+            epi = self.template(file, ev["epilogue"])
+            endings[eid] = Ending(eid, ev["title"], epi, file, e.line, e.col)
+
+        scenes: dict[str, Scene] = {}
+        for file, default_chapter, s in scene_defs:
+            scene = self.build_scene(file, default_chapter, s, chapter_ids, endings)
+            if scene is not None and scene.id not in scenes:
+                scenes[scene.id] = scene
+
+        # references to scenes, now that all are known
+        for scene in scenes.values():
+            for ch in scene.exits:
+                for tgt in ch.targets:
+                    if tgt not in scenes and tgt not in self.scene_ids:
+                        self.err(ch.file, ch.line, ch.col, self.unknown("scene", tgt, self.scene_ids), E_REF)
+        start = mv.get("start")
+        if start is not None and start not in self.scene_ids:
+            line, col = manifest.where["start"]
+            self.err(manifest_file, line, col, self.unknown("start scene", start, self.scene_ids), E_REF)
+
+        display = self.build_display(manifest_file, mv.get("display"))
+        lint_levels = {code: level for code, (level, _) in mv.get("lints", {}).items()}
+
+        if self.errors:
+            raise StoryLoadError(self.errors)
+        story_files = tuple(StoryFile(rel, hashlib.sha256(data).hexdigest()) for rel, data in files)
+        story = Story(
+            id=mv["id"], title=mv["title"], author=mv.get("author", ""), start=start,
+            variables=tuple(self.variables), chapters=tuple(chapters), endings=endings, scenes=scenes,
+            display=display, files=story_files, hash=digest, root=self.root, lint_levels=lint_levels,
+            var_index=dict(self.var_index),
+        )
+        return story
+
+    def unknown(self, what: str, name: str, known) -> str:
+        import difflib
+        close = difflib.get_close_matches(name, list(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown {what} {name!r}{hint}"
+
+    # -- variables -----------------------------------------------------
+    def build_variables(self, defs) -> None:
+        for file, name, f, (kline, kcol) in defs:
+            v = f.values
+            if name in self.var_index:
+                o = self.variables[self.var_index[name]]
+                self.err(file, kline, kcol, f"duplicate variable {name!r}: also at {o.file}:{o.line}:{o.col}", E_DUP)
+                continue
+            if name in RESERVED_NAMES:
+                self.err(file, kline, kcol, f"{name!r} is a reserved word and cannot name a variable")
+                continue
+            typ = v["type"]
+            lo, hi = v.get("min"), v.get("max")
+            if typ != INT and (lo is not None or hi is not None):
+                self.err(file, f.line, f.col, f"min and max are for int variables; {name!r} is {typ}")
+                lo = hi = None
+            if lo is not None and hi is not None and lo > hi:
+                self.err(file, *f.where["min"], f"min ({lo}) is greater than max ({hi})")
+            default = self.default_value(file, name, typ, v["default"], lo, hi)
+            if default is INVALID:
+                continue
+            idx = len(self.variables)
+            self.var_index[name] = idx
+            self.variables.append(Variable(name, typ, default, lo, hi, v.get("label", name), idx, file, kline, kcol))
+
+    def default_value(self, file, name, typ, src: Source, lo, hi):
+        if typ == STR:
+            return src.text
+        value = scalar_value(src)
+        if typ == BOOL:
+            if not isinstance(value, bool) or not src.plain:
+                self.err(file, src.line, src.col, f"the default of {name!r} must be true or false, got {src.text!r}")
+                return INVALID
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or not src.plain:
+            self.err(file, src.line, src.col, f"the default of {name!r} must be a whole number, got {src.text!r}")
+            return INVALID
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            self.err(file, src.line, src.col, f"the default of {name!r} ({value}) is outside its range {lo}..{hi}")
+            return INVALID
+        return value
+
+    def build_chapters(self, file, defs) -> list[Chapter]:
+        out: list[Chapter] = []
+        seen: dict[str, Chapter] = {}
+        for f in defs:
+            cid = f.values["id"]
+            if cid in seen:
+                o = seen[cid]
+                self.err(file, f.line, f.col, f"duplicate chapter id {cid!r}: also at line {o.line}", E_DUP)
+                continue
+            c = Chapter(cid, f.values["title"], len(out), file, f.line, f.col)
+            seen[cid] = c
+            out.append(c)
+        return out
+
+    # -- expressions and text ------------------------------------------
+    def resolve(self, name: str):
+        i = self.var_index.get(name)
+        if i is not None:
+            return ("var", i), self.variables[i].type
+        if name in self.scene_ids:
+            return ("visits", name), INT
+        if name == "turns":
+            return ("turns",), INT
+        return None
+
+    def names(self):
+        return list(self.var_index) + list(self.scene_ids) + ["turns"]
+
+    def parse_cached(self, source: str):
+        r = self.memo.get(source)
+        if r is None:
+            resolver = self.resolve
+            try:
+                r = parse_expr(source, _Resolver(resolver, self.names))
+            except ExprError as e:
+                r = e
+            self.memo[source] = r
+        return r
+
+    def expr(self, file: str, src: Source, want, what: str) -> Expr | None:
+        """Compile an expression; `want` is a type or a tuple of types."""
+        r = self.parse_cached(src.text)
+        shift = 0 if src.plain else 1
+        if isinstance(r, ExprError):
+            self.err(file, src.line, src.col + shift + r.offset, f"{what}: {r.msg}", E_EXPR)
+            return None
+        ir, typ, reads = r
+        if want is not None and typ not in (want if isinstance(want, tuple) else (want,)):
+            wanted = " or ".join(TYPE_WORDS[w] for w in (want if isinstance(want, tuple) else (want,)))
+            self.err(file, src.line, src.col + shift, f"{what} must be {wanted}, but {src.text.strip()!r} is {TYPE_WORDS[typ]}", E_EXPR)
+            return None
+        return Expr(src.text.strip(), ir, typ, reads, file, src.line, src.col + shift)
+
+    def template(self, file: str, src: Source) -> Template:
+        text = src.text
+        block = src.style in ("|", ">")
+
+        def position(offset: int) -> tuple[int, int]:
+            if not block:
+                return src.line, src.col + (0 if src.plain else 1) + offset
+            line = src.line + 1 + text.count("\n", 0, offset)
+            col_in = offset - (text.rfind("\n", 0, offset) + 1)
+            raw = self.texts.get(file, "").split("\n")
+            indent = 0
+            if 0 < line <= len(raw):
+                raw_line = raw[line - 1]
+                indent = len(raw_line) - len(raw_line.lstrip(" "))
+            return line, indent + col_in + 1
+
+        def compile_expr(source: str, offset: int, want):
+            r = self.parse_cached(source)
+            if isinstance(r, ExprError):
+                raise r
+            ir, typ, reads = r
+            if want is not None and typ != want:
+                raise ExprError(f"a condition must be true/false, but {source.strip()!r} is {TYPE_WORDS[typ]}")
+            line, col = position(offset)
+            return Expr(source.strip(), ir, typ, reads, file, line, col)
+
+        try:
+            return parse_template(text, compile_expr)
+        except TemplateError as e:
+            line, col = position(e.offset)
+            self.err(file, line, col, f"in text: {e.msg}", E_TEXT)
+            return Template((text,), text, ())
+
+    def effects(self, file: str, values: dict) -> tuple[Effect, ...]:
+        out: list[Effect] = []
+        for op in ("set", "add", "subtract"):
+            for name, (src, (kline, kcol)) in values.get(op, {}).items():
+                i = self.var_index.get(name)
+                if i is None:
+                    self.err(file, kline, kcol, self.unknown("variable", name, self.var_index), E_REF)
+                    continue
+                var = self.variables[i]
+                if op != "set" and var.type != INT:
+                    self.err(file, kline, kcol, f"'{op}' works on int variables; {name!r} is {var.type}")
+                    continue
+                if var.type == STR:
+                    value = Expr(repr(src.text), ("const", src.text), STR, frozenset(), file, src.line, src.col)
+                else:
+                    value = self.expr(file, src, var.type, f"the value for {name!r}")
+                    if value is None:
+                        continue
+                lo = var.min if var.min is not None else -MAX_INT
+                hi = var.max if var.max is not None else MAX_INT
+                if var.type != INT:
+                    lo = hi = None
+                out.append(Effect(op, i, name, value, lo, hi, kline, kcol))
+        return tuple(out)
+
+    # -- scenes --------------------------------------------------------
+    def goto(self, file: str, f: Fields, what: str) -> tuple | None:
+        v = f.values
+        has_to = "to" in v
+        has_chance = any(k in v for k in ("chance", "success", "failure"))
+        if has_to and has_chance:
+            self.err(file, f.line, f.col, f"{what} has both 'to' and a chance check: expected one of them")
+            return None
+        if has_to:
+            return v["to"], None, None, None
+        if not has_chance:
+            self.err(file, f.line, f.col, f"{what} needs 'to' (or 'chance' with 'success' and 'failure')")
+            return None
+        missing = [k for k in ("chance", "success", "failure") if k not in v]
+        if missing:
+            self.err(file, f.line, f.col, f"{what}'s chance check is missing {' and '.join(repr(m) for m in missing)}")
+            return None
+        odds = self.expr(file, v["chance"], NUMERIC, "the odds of a chance check")
+        if odds is None:
+            return None
+        return None, odds, v["success"], v["failure"]
+
+    def choice(self, file: str, f: Fields, sid: str, branch: bool) -> Choice | None:
+        v = f.values
+        cid = "" if branch else v["id"]
+        what = f"branch of {sid!r}" if branch else f"choice {cid!r}"
+        cond = None
+        if "if" in v:
+            cond = self.expr(file, v["if"], BOOL, "a condition")
+        text = None if branch else self.template(file, v["text"])
+        effects = self.effects(file, v)
+        g = self.goto(file, f, what)
+        if g is None:
+            return None
+        return Choice(cid, text, cond, bool(v.get("once", False)), effects, *g, file, f.line, f.col)
+
+    def build_scene(self, file, default_chapter, f: Fields, chapter_ids, endings) -> Scene | None:
+        v = f.values
+        sid = v["id"]
+        chapter = v.get("chapter", default_chapter)
+        if chapter is None:
+            self.err(file, f.line, f.col, f"scene {sid!r} has no chapter: give the file a 'chapter:' or the scene one")
+        elif chapter not in chapter_ids:
+            line, col = f.where.get("chapter", (f.line, f.col))
+            self.err(file, line, col, self.unknown("chapter", chapter, chapter_ids), E_REF)
+        text = self.template(file, v["text"])
+        effects = self.effects(file, v)
+        choices = nxt = None
+        ending = None
+        by_id: dict[str, Choice] = {}
+        if "choices" in v:
+            out = []
+            for cf in v["choices"]:
+                ch = self.choice(file, cf, sid, False)
+                if ch is None:
+                    continue
+                if ch.id in by_id:
+                    o = by_id[ch.id]
+                    self.err(file, cf.line, cf.col, f"duplicate choice id {ch.id!r} in scene {sid!r}: also at line {o.line}", E_DUP)
+                    continue
+                by_id[ch.id] = ch
+                out.append(ch)
+            choices = tuple(out)
+        elif "next" in v:
+            n = v["next"]
+            if isinstance(n, str):
+                line, col = f.where["next"]
+                nxt = (Choice("", None, None, False, (), n, None, None, None, file, line, col),)
+            else:
+                nxt = tuple(b for b in (self.choice(file, bf, sid, True) for bf in n) if b is not None)
+        else:
+            ending = v["ending"]
+            if ending not in endings:
+                line, col = f.where["ending"]
+                self.err(file, line, col, self.unknown("ending", ending, endings), E_REF)
+        return Scene(sid, chapter or "", v.get("title"), text, effects, choices, nxt, ending, file, f.line, f.col, by_id)
+
+    # -- display -------------------------------------------------------
+    def build_display(self, file: str, f: Fields | None) -> Display:
+        if f is None:
+            return Display()
+        v = f.values
+
+        def bar_var(name: str, line: int, col: int, what: str) -> bool:
+            i = self.var_index.get(name)
+            if i is None:
+                self.err(file, line, col, self.unknown("variable", name, self.var_index), E_REF)
+                return False
+            var = self.variables[i]
+            if var.type != INT or var.min is None or var.max is None:
+                self.err(file, line, col, f"{what} {name!r} must be an int variable with min and max")
+                return False
+            return True
+
+        sidebar = []
+        for name in v.get("sidebar", ()):
+            line, col = f.where["sidebar"]
+            if bar_var(name, line, col, "sidebar variable"):
+                sidebar.append(name)
+        hud_when = hud_round = None
+        bars: list[HudBar] = []
+        hud = v.get("hud")
+        if hud is not None:
+            hv = hud.values
+            if "when" in hv:
+                hud_when = self.expr(file, hv["when"], BOOL, "the HUD's 'when'")
+            if "round" in hv:
+                line, col = hud.where["round"]
+                i = self.var_index.get(hv["round"])
+                if i is None or self.variables[i].type != INT:
+                    self.err(file, line, col, f"the HUD's round {hv['round']!r} must be an int variable", E_REF)
+                else:
+                    hud_round = hv["round"]
+            for b in hv.get("bars", ()):
+                line, col = hud.where["bars"]
+                if isinstance(b, str):
+                    if bar_var(b, line, col, "HUD bar"):
+                        bars.append(HudBar(b, None))
+                else:
+                    bv = b.values
+                    when = self.expr(file, bv["when"], BOOL, "a HUD bar's 'when'") if "when" in bv else None
+                    if bar_var(bv["var"], b.line, b.col, "HUD bar"):
+                        bars.append(HudBar(bv["var"], when))
+        return Display(tuple(sidebar), hud_when, hud_round, tuple(bars))
+
+
+class _Resolver:
+    """The name resolver handed to the expression parser; `names` feeds the
+    did-you-mean hint."""
+
+    __slots__ = ("fn", "names")
+
+    def __init__(self, fn, names):
+        self.fn = fn
+        self.names = names
+
+    def __call__(self, name):
+        return self.fn(name)

@@ -1,0 +1,153 @@
+"""The immutable story model the loader builds and the engine plays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .expr import Expr
+from .text import Template
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    type: str  # int | bool | str
+    default: Any
+    min: int | None
+    max: int | None
+    label: str
+    index: int
+    file: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    id: str
+    title: str
+    index: int
+    file: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    id: str
+    title: str
+    epilogue: Template
+    file: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    op: str  # set | add | subtract
+    var: int  # the variable's index
+    name: str
+    value: Expr
+    lo: Any  # clamp bounds for int variables, else None
+    hi: Any
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A choice the player can take, or a branch of a scene's `next`."""
+
+    id: str  # "" for a branch of `next`
+    text: Template | None
+    cond: Expr | None
+    once: bool
+    effects: tuple[Effect, ...]
+    to: str | None
+    chance: Expr | None
+    success: str | None
+    failure: str | None
+    file: str
+    line: int
+    col: int
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        if self.to is not None:
+            return (self.to,)
+        return (self.success, self.failure)  # type: ignore[return-value]
+
+
+# The pseudo-choice the player takes to go on from a scene with `next`.
+CONTINUE_ID = "next"
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    id: str
+    chapter: str
+    title: str | None
+    text: Template
+    effects: tuple[Effect, ...]
+    choices: tuple[Choice, ...] | None
+    next: tuple[Choice, ...] | None
+    ending: str | None
+    file: str
+    line: int
+    col: int
+    by_id: dict[str, Choice] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def exits(self) -> tuple[Choice, ...]:
+        return self.choices or self.next or ()
+
+
+@dataclass(frozen=True, slots=True)
+class HudBar:
+    var: str
+    when: Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class Display:
+    sidebar: tuple[str, ...] = ()
+    hud_when: Expr | None = None
+    hud_round: str | None = None
+    hud_bars: tuple[HudBar, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFile:
+    path: str  # relative to the story root, with '/' separators
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    id: str
+    title: str
+    author: str
+    start: str
+    variables: tuple[Variable, ...]
+    chapters: tuple[Chapter, ...]
+    endings: dict[str, Ending]
+    scenes: dict[str, Scene]
+    display: Display
+    files: tuple[StoryFile, ...]
+    hash: str  # sha256 over every file: the story's exact identity
+    root: str
+    lint_levels: dict[str, str] = field(default_factory=dict)
+    var_index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def var(self, name: str) -> Variable:
+        return self.variables[self.var_index[name]]
+
+    def chapter(self, chapter_id: str) -> Chapter:
+        for c in self.chapters:
+            if c.id == chapter_id:
+                return c
+        raise KeyError(chapter_id)
+
+    def defaults(self) -> tuple:
+        return tuple(v.default for v in self.variables)

@@ -1,0 +1,453 @@
+"""A small declarative schema over YAML nodes.
+
+One description of the format does two jobs: it validates and builds the
+story model straight from YAML nodes (so every error has its file, line and
+column, and all errors are collected in one pass), and it generates the JSON
+Schema that editors use (`rocky-adventure schema`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .diagnostics import E_SCHEMA, E_YAML_FEATURE, Diagnostic
+from .yamlio import IMPLICIT, kind_name
+
+INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
+
+# Terminal control characters (C0 but tab and newline, DEL, C1) and the
+# bidirectional overrides that can make text read differently than it is.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+REF_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$"
+_ID = re.compile(ID_PATTERN)
+_REF = re.compile(REF_PATTERN)
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+MAX_INT = 10**12
+
+
+def strip_control(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+@dataclass(slots=True)
+class Ctx:
+    """Where errors of one file go."""
+
+    file: str
+    errors: list[Diagnostic]
+
+    def err(self, node: Node, msg: str, code: str = E_SCHEMA) -> None:
+        m = node.start_mark
+        self.errors.append(Diagnostic(self.file, m.line + 1, m.column + 1, code, msg))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A scalar kept as written, with its position: expressions and effect
+    values are compiled once the variables are known."""
+
+    text: str
+    style: str | None  # None for a plain scalar, else the quote or block indicator
+    line: int
+    col: int
+
+    @property
+    def plain(self) -> bool:
+        return self.style is None
+
+
+def pos(node: Node) -> tuple[int, int]:
+    m = node.start_mark
+    return (m.line + 1, m.column + 1)
+
+
+class T:
+    """A schema type."""
+
+    doc: str = ""
+
+    def load(self, node: Node, ctx: Ctx) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def json(self) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def expected(self) -> str:
+        return "a value"
+
+    def _with_doc(self, d: dict) -> dict:
+        if self.doc:
+            d["description"] = self.doc
+        return d
+
+
+class _Scalar(T):
+    def scalar(self, node: Node, ctx: Ctx) -> ScalarNode | None:
+        if not isinstance(node, ScalarNode):
+            ctx.err(node, f"expected {self.expected()}, got {kind_name(node)}")
+            return None
+        if node.tag != IMPLICIT:
+            ctx.err(node, f"YAML tags ({node.tag}) are not allowed in story files", E_YAML_FEATURE)
+            return None
+        return node
+
+
+class Str(_Scalar):
+    def __init__(self, doc: str = "", pattern: str | None = None, what: str = "text",
+                 control: bool = True):
+        self.doc = doc
+        self.pattern = pattern
+        self._re = re.compile(pattern) if pattern else None
+        self.what = what
+        self.control = control
+
+    def expected(self) -> str:
+        return self.what
+
+    def load(self, node, ctx):
+        n = self.scalar(node, ctx)
+        if n is None:
+            return INVALID
+        v = n.value
+        if n.style is None and v in _NULLS:
+            ctx.err(node, f"expected {self.what}, got nothing")
+            return INVALID
+        if self._re is not None and not self._re.match(v):
+            ctx.err(node, f"expected {self.what}, got {v!r}")
+            return INVALID
+        if self.control:
+            v = _CONTROL.sub("", v)
+        return v
+
+    def json(self):
+        d = {"type": "string", "minLength": 1}
+        if self.pattern:
+            d["pattern"] = self.pattern
+        return self._with_doc(d)
+
+
+def Id(doc: str = "") -> Str:
+    return Str(doc, ID_PATTERN, "an id (letters, digits and _, starting with a letter)", control=False)
+
+
+def Ref(doc: str = "") -> Str:
+    return Str(doc, REF_PATTERN, "an id (letters, digits and _, starting with a letter)", control=False)
+
+
+class Int(_Scalar):
+    def __init__(self, doc: str = ""):
+        self.doc = doc
+
+    def expected(self) -> str:
+        return "a whole number"
+
+    def load(self, node, ctx):
+        n = self.scalar(node, ctx)
+        if n is None:
+            return INVALID
+        if n.style is not None or not _INT.match(n.value):
+            ctx.err(node, f"expected a whole number, got {kind_name(node)}")
+            return INVALID
+        v = int(n.value)
+        if abs(v) > MAX_INT:
+            ctx.err(node, f"expected a number between {-MAX_INT} and {MAX_INT}, got {v}")
+            return INVALID
+        return v
+
+    def json(self):
+        return self._with_doc({"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT})
+
+
+class Bool(_Scalar):
+    def __init__(self, doc: str = ""):
+        self.doc = doc
+
+    def expected(self) -> str:
+        return "true or false"
+
+    def load(self, node, ctx):
+        n = self.scalar(node, ctx)
+        if n is None:
+            return INVALID
+        if n.style is None:
+            low = n.value.lower()
+            if low == "true":
+                return True
+            if low == "false":
+                return False
+            if low in ("yes", "no", "on", "off", "y", "n"):
+                ctx.err(node, f"expected true or false, got {n.value!r}: write "
+                              f"{'true' if low in ('yes', 'on', 'y') else 'false'}")
+                return INVALID
+        ctx.err(node, f"expected true or false, got {kind_name(node)}")
+        return INVALID
+
+    def json(self):
+        return self._with_doc({"type": "boolean"})
+
+
+class Scalar(_Scalar):
+    """Any scalar, kept as written (an expression or a literal value)."""
+
+    def __init__(self, doc: str = "", what: str = "an expression"):
+        self.doc = doc
+        self.what = what
+
+    def expected(self) -> str:
+        return self.what
+
+    def load(self, node, ctx):
+        n = self.scalar(node, ctx)
+        if n is None:
+            return INVALID
+        if n.style is None and n.value in _NULLS:
+            ctx.err(node, f"expected {self.what}, got nothing")
+            return INVALID
+        m = n.start_mark
+        return Source(_CONTROL.sub("", n.value), n.style, m.line + 1, m.column + 1)
+
+    def json(self):
+        return self._with_doc({"type": ["string", "integer", "number", "boolean"]})
+
+
+def scalar_value(src: Source) -> Any:
+    """The typed value of a plain scalar written as a literal (for defaults)."""
+    v = src.text
+    if src.plain:
+        if v in ("true", "True", "TRUE"):
+            return True
+        if v in ("false", "False", "FALSE"):
+            return False
+        if _INT.match(v):
+            return int(v)
+        if _FLOAT.match(v):
+            return float(v)
+    return v
+
+
+class List(T):
+    def __init__(self, item: T, doc: str = "", min_items: int = 0):
+        self.item = item
+        self.doc = doc
+        self.min_items = min_items
+
+    def expected(self) -> str:
+        return "a list"
+
+    def load(self, node, ctx):
+        if not isinstance(node, SequenceNode):
+            ctx.err(node, f"expected a list, got {kind_name(node)}")
+            return INVALID
+        if node.tag != IMPLICIT:
+            ctx.err(node, f"YAML tags ({node.tag}) are not allowed in story files", E_YAML_FEATURE)
+            return INVALID
+        if len(node.value) < self.min_items:
+            ctx.err(node, f"expected at least {self.min_items} item(s), got {len(node.value)}")
+            return INVALID
+        load = self.item.load
+        out = []
+        for item in node.value:
+            v = load(item, ctx)
+            if v is not INVALID:
+                out.append(v)
+        return out
+
+    def json(self):
+        d = {"type": "array", "items": self.item.json()}
+        if self.min_items:
+            d["minItems"] = self.min_items
+        return self._with_doc(d)
+
+
+def _mapping(node: Node, ctx: Ctx, what: str) -> MappingNode | None:
+    if not isinstance(node, MappingNode):
+        ctx.err(node, f"expected {what}, got {kind_name(node)}")
+        return None
+    if node.tag != IMPLICIT:
+        ctx.err(node, f"YAML tags ({node.tag}) are not allowed in story files", E_YAML_FEATURE)
+        return None
+    return node
+
+
+def _key(knode: Node, seen: set, ctx: Ctx) -> str | None:
+    if not isinstance(knode, ScalarNode) or knode.tag != IMPLICIT:
+        ctx.err(knode, "expected a plain key")
+        return None
+    k = knode.value
+    if k == "<<" and knode.style is None:
+        ctx.err(knode, "merge keys (<<) are not allowed in story files: write the keys out", E_YAML_FEATURE)
+        return None
+    if k in seen:
+        ctx.err(knode, f"duplicate key {k!r}", E_YAML_FEATURE)
+        return None
+    seen.add(k)
+    return k
+
+
+class Map(T):
+    """A mapping from ids to values of one type (e.g. variables by name)."""
+
+    def __init__(self, value: T, doc: str = "", key_what: str = "an id"):
+        self.value = value
+        self.doc = doc
+        self.key_what = key_what
+
+    def expected(self) -> str:
+        return "a mapping"
+
+    def load(self, node, ctx):
+        node = _mapping(node, ctx, "a mapping")
+        if node is None:
+            return INVALID
+        out: dict[str, tuple[Any, tuple[int, int]]] = {}
+        seen: set = set()
+        for knode, vnode in node.value:
+            k = _key(knode, seen, ctx)
+            if k is None:
+                continue
+            if not _ID.match(k):
+                ctx.err(knode, f"expected {self.key_what} (letters, digits and _, starting with a letter), got {k!r}")
+                continue
+            v = self.value.load(vnode, ctx)
+            if v is not INVALID:
+                out[k] = (v, pos(knode))
+        return out
+
+    def json(self):
+        return self._with_doc({"type": "object", "propertyNames": {"pattern": ID_PATTERN},
+                               "additionalProperties": self.value.json()})
+
+
+@dataclass(slots=True)
+class Field:
+    type: T
+    required: bool = False
+    doc: str = ""
+
+
+@dataclass(slots=True)
+class Fields:
+    """What an Obj's builder receives: the values, where each was, where the
+    mapping was."""
+
+    values: dict[str, Any]
+    where: dict[str, tuple[int, int]]
+    line: int
+    col: int
+    node: Node = field(repr=False)
+
+
+class Obj(T):
+    def __init__(self, name: str, fields: dict[str, Field], build: Callable[[Fields, Ctx], Any] | None = None,
+                 doc: str = "", one_of: tuple[tuple[str, ...], ...] = ()):
+        self.name = name
+        self.fields = fields
+        self.build = build
+        self.doc = doc
+        # groups of keys of which exactly one must be given, e.g. (choices, next, ending)
+        self.one_of = one_of
+
+    def expected(self) -> str:
+        return f"a mapping ({self.name})"
+
+    def load(self, node, ctx):
+        node = _mapping(node, ctx, self.expected())
+        if node is None:
+            return INVALID
+        fields = self.fields
+        values: dict[str, Any] = {}
+        where: dict[str, tuple[int, int]] = {}
+        seen: set = set()
+        bad = False
+        for knode, vnode in node.value:
+            k = _key(knode, seen, ctx)
+            if k is None:
+                bad = True
+                continue
+            f = fields.get(k)
+            if f is None:
+                close = difflib.get_close_matches(k, list(fields), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (expected one of: {', '.join(fields)})"
+                ctx.err(knode, f"unknown key {k!r} in {self.name}{hint}")
+                bad = True
+                continue
+            v = f.type.load(vnode, ctx)
+            if v is INVALID:
+                bad = True
+                continue
+            values[k] = v
+            m = vnode.start_mark
+            where[k] = (m.line + 1, m.column + 1)
+        for k, f in fields.items():
+            if f.required and k not in seen:
+                ctx.err(node, f"{self.name} is missing the required key {k!r}")
+                bad = True
+        for group in self.one_of:
+            given = [k for k in group if k in seen]
+            if len(given) != 1:
+                what = ", ".join(group[:-1]) + " or " + group[-1]
+                if given:
+                    ctx.err(node, f"{self.name} has {' and '.join(repr(g) for g in given)}: expected exactly one of {what}")
+                else:
+                    ctx.err(node, f"{self.name} needs one of {what}")
+                bad = True
+        if bad and self.build is not None:
+            return INVALID
+        m = node.start_mark
+        f = Fields(values, where, m.line + 1, m.column + 1, node)
+        return self.build(f, ctx) if self.build is not None else f
+
+    def json(self):
+        props = {}
+        for k, f in self.fields.items():
+            j = f.type.json()
+            if f.doc:
+                j = dict(j, description=f.doc)
+            props[k] = j
+        d: dict = {"type": "object", "title": self.name, "properties": props, "additionalProperties": False}
+        req = [k for k, f in self.fields.items() if f.required]
+        if req:
+            d["required"] = req
+        for group in self.one_of:
+            d.setdefault("allOf", []).append(
+                {"oneOf": [{"required": [k]} for k in group]})
+        return self._with_doc(d)
+
+
+class Either(T):
+    """A scalar of one type or a mapping/list of another (e.g. `next: scene`
+    or `next: [branches]`)."""
+
+    def __init__(self, scalar: T | None = None, mapping: T | None = None, sequence: T | None = None,
+                 doc: str = ""):
+        self.scalar = scalar
+        self.mapping = mapping
+        self.sequence = sequence
+        self.doc = doc
+
+    def expected(self) -> str:
+        opts = [t.expected() for t in (self.scalar, self.mapping, self.sequence) if t is not None]
+        return " or ".join(opts)
+
+    def load(self, node, ctx):
+        if isinstance(node, ScalarNode) and self.scalar is not None:
+            return self.scalar.load(node, ctx)
+        if isinstance(node, MappingNode) and self.mapping is not None:
+            return self.mapping.load(node, ctx)
+        if isinstance(node, SequenceNode) and self.sequence is not None:
+            return self.sequence.load(node, ctx)
+        ctx.err(node, f"expected {self.expected()}, got {kind_name(node)}")
+        return INVALID
+
+    def json(self):
+        return self._with_doc({"anyOf": [t.json() for t in (self.scalar, self.mapping, self.sequence)
+                                         if t is not None]})

@@ -1,0 +1,163 @@
+"""Text templates: `{expr}` interpolation and `{if}/{elif}/{else}/{end}`
+fragments, parsed once at load. Rendering yields plain text; it is never
+markup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .expr import BOOL, Expr, ExprError, format_value
+
+
+class TemplateError(Exception):
+    def __init__(self, msg: str, offset: int):
+        super().__init__(msg)
+        self.msg = msg
+        self.offset = offset
+
+
+_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_TRAIL = re.compile(r"[ \t]+\n")
+
+
+class Template:
+    """Parsed text. `plain` is the text itself when nothing in it varies."""
+
+    __slots__ = ("parts", "plain", "exprs")
+
+    def __init__(self, parts: tuple, plain: str | None, exprs: tuple[Expr, ...]):
+        self.parts = parts
+        self.plain = plain
+        self.exprs = exprs  # every expression inside, for lints and tools
+
+    def render(self, ctx) -> str:
+        if self.plain is not None:
+            return self.plain
+        out: list[str] = []
+        _render(self.parts, ctx, out)
+        text = "".join(out)
+        text = _TRAIL.sub("\n", text)
+        text = _BLANKS.sub("\n\n", text)
+        return text.strip()
+
+    def __getstate__(self):
+        return (self.parts, self.plain, self.exprs)
+
+    def __setstate__(self, s):
+        self.parts, self.plain, self.exprs = s
+
+    def __repr__(self) -> str:
+        return f"Template({self.plain!r})" if self.plain is not None else f"Template(<{len(self.parts)} parts>)"
+
+
+class Branches(tuple):
+    """One {if}...{end} block: a tuple of (condition or None, parts)."""
+
+    __slots__ = ()
+
+
+def _render(parts, ctx, out) -> None:
+    for p in parts:
+        if p.__class__ is str:
+            out.append(p)
+        elif p.__class__ is Expr:
+            out.append(format_value(p.fn(ctx)))
+        else:
+            for cond, sub in p:
+                if cond is None or cond.fn(ctx):
+                    _render(sub, ctx, out)
+                    break
+
+
+def parse_template(text: str, compile_expr: Callable[[str, int, str | None], Expr]) -> Template:
+    """`compile_expr(source, offset_in_text, want_type)` compiles one
+    expression (raising ExprError). Raises TemplateError with an offset."""
+    if "{" not in text and "}" not in text:
+        plain = text.strip()
+        return Template((plain,), plain, ())
+    exprs: list[Expr] = []
+    # stack of frames: (parts list, branches list or None, offset of the {if})
+    root: list = []
+    stack: list[tuple[list, list | None, int]] = [(root, None, 0)]
+    buf: list[str] = []
+    i, n = 0, len(text)
+
+    def flush():
+        if buf:
+            stack[-1][0].append("".join(buf))
+            buf.clear()
+
+    while i < n:
+        ch = text[i]
+        if ch == "}":
+            if text.startswith("}}", i):
+                buf.append("}")
+                i += 2
+                continue
+            raise TemplateError("unmatched '}' (write '}}' for a literal brace)", i)
+        if ch != "{":
+            j = i
+            while j < n and text[j] not in "{}":
+                j += 1
+            buf.append(text[i:j])
+            i = j
+            continue
+        if text.startswith("{{", i):
+            buf.append("{")
+            i += 2
+            continue
+        close = text.find("}", i + 1)
+        if close < 0:
+            raise TemplateError("'{' is never closed with '}' (write '{{' for a literal brace)", i)
+        inner = text[i + 1:close]
+        word = inner.strip()
+        start = i + 1 + (len(inner) - len(inner.lstrip()))
+        head, _, rest = word.partition(" ")
+        flush()
+        if head == "if" and rest:
+            cond = _compile(compile_expr, rest, start + 3, BOOL)
+            exprs.append(cond)
+            branches: list = [(cond, [])]
+            stack.append((branches[0][1], branches, i))
+        elif head == "elif" and rest:
+            frame = stack[-1]
+            if frame[1] is None:
+                raise TemplateError("{elif} without an {if}", i)
+            if frame[1][-1][0] is None:
+                raise TemplateError("{elif} after {else}", i)
+            cond = _compile(compile_expr, rest, start + 5, BOOL)
+            exprs.append(cond)
+            frame[1].append((cond, []))
+            stack[-1] = (frame[1][-1][1], frame[1], frame[2])
+        elif word == "else":
+            frame = stack[-1]
+            if frame[1] is None:
+                raise TemplateError("{else} without an {if}", i)
+            if frame[1][-1][0] is None:
+                raise TemplateError("two {else} in one {if}", i)
+            frame[1].append((None, []))
+            stack[-1] = (frame[1][-1][1], frame[1], frame[2])
+        elif word == "end":
+            frame = stack.pop()
+            if frame[1] is None or not stack:
+                raise TemplateError("{end} without an {if}", i)
+            stack[-1][0].append(Branches((c, tuple(p)) for c, p in frame[1]))
+        elif not word:
+            raise TemplateError("empty '{}' (write '{{' and '}}' for literal braces)", i)
+        else:
+            e = _compile(compile_expr, inner, i + 1, None)
+            exprs.append(e)
+            stack[-1][0].append(e)
+        i = close + 1
+    flush()
+    if len(stack) > 1:
+        raise TemplateError("{if} is never closed with {end}", stack[-1][2])
+    return Template(tuple(root), None, tuple(exprs))
+
+
+def _compile(compile_expr, source: str, offset: int, want: str | None) -> Expr:
+    try:
+        return compile_expr(source, offset, want)
+    except ExprError as e:
+        raise TemplateError(e.msg, offset + e.offset) from None

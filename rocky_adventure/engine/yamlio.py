@@ -1,0 +1,139 @@
+"""Strict, safe YAML: compose to nodes (never construct arbitrary objects),
+with positions, and refuse the YAML features a story never needs."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .diagnostics import E_READ, E_YAML, E_YAML_FEATURE, Diagnostic
+
+try:  # the C parser when libyaml is there: several times faster
+    from yaml import CParser as _Parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the platform's wheel
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+IMPLICIT = "?"  # the tag every untagged node gets; anything else was explicit
+
+
+class _StrictLoader(_Parser):
+    """A composer whose resolver tags nothing: the schema decides what a
+    scalar means, so YAML 1.1 guesses (`no` -> false, `12:30` -> 750) never
+    happen."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+
+    def resolve(self, kind, value, implicit):  # noqa: D401 - YAML hook
+        return IMPLICIT
+
+    # the pure-Python composer also asks these
+    def descend_resolver(self, *args):
+        pass
+
+    def ascend_resolver(self, *args):
+        pass
+
+
+def decode(data: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes to text: UTF-8, an optional BOM, no NUL bytes."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [Diagnostic(file, 0, 0, E_READ,
+                                 f"file is {len(data) // (1024 * 1024)} MiB; "
+                                 f"a story file may be at most {MAX_FILE_BYTES // (1024 * 1024)} MiB")]
+    if b"\x00" in data:
+        return None, [_at_offset(file, data, data.index(b"\x00"),
+                                 "expected UTF-8 text, found a NUL byte (is this a binary file?)")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return None, [_at_offset(file, data, e.start, "expected UTF-8 text, found bytes that are not UTF-8")]
+    return text, []
+
+
+def _at_offset(file: str, data: bytes, offset: int, msg: str) -> Diagnostic:
+    line = data.count(b"\n", 0, offset) + 1
+    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return Diagnostic(file, line, col, E_READ, msg)
+
+
+_FEATURE_HINT = re.compile(r"[&*]")
+
+
+def compose(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
+    """Parse one YAML document into nodes. Returns (None, errors) on failure."""
+    loader = _StrictLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            problem = e.problem or "invalid YAML"
+            if e.context:
+                problem = f"{problem} ({e.context})"
+            if mark is None:
+                return None, [Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {problem}")]
+            return None, [Diagnostic(file, mark.line + 1, mark.column + 1, E_YAML, f"invalid YAML: {problem}")]
+        except yaml.YAMLError as e:
+            return None, [Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {e}")]
+        except (RecursionError, MemoryError):
+            return None, [Diagnostic(file, 1, 1, E_YAML, "invalid YAML: nested too deeply")]
+    finally:
+        dispose = getattr(loader, "dispose", None)
+        if dispose:
+            dispose()
+    errors: list[Diagnostic] = []
+    if _FEATURE_HINT.search(text):
+        errors = _find_anchors(text, file)
+    return node, errors
+
+
+def _find_anchors(text: str, file: str) -> list[Diagnostic]:
+    """Anchors and aliases are refused. Only run when the text has `&` or `*`
+    at all, which keeps the common path to one parse."""
+    errors = []
+    try:
+        for event in yaml.parse(text, Loader=_StrictLoader):
+            if isinstance(event, yaml.AliasEvent):
+                m = event.start_mark
+                errors.append(Diagnostic(file, m.line + 1, m.column + 1, E_YAML_FEATURE,
+                                         f"aliases (*{event.anchor}) are not allowed in story files: write the value out"))
+            elif getattr(event, "anchor", None):
+                m = event.start_mark
+                errors.append(Diagnostic(file, m.line + 1, m.column + 1, E_YAML_FEATURE,
+                                         f"anchors (&{event.anchor}) are not allowed in story files"))
+    except yaml.YAMLError:  # already reported by compose
+        pass
+    return errors
+
+
+def where(node: Node) -> tuple[int, int]:
+    m = node.start_mark
+    return m.line + 1, m.column + 1
+
+
+def kind_name(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if isinstance(node, ScalarNode):
+        if node.style is None and node.value in ("", "~", "null", "Null", "NULL"):
+            return "nothing"
+        v = node.value
+        return repr(v if len(v) <= 30 else v[:27] + "...")
+    return "something else"
