@@ -92,14 +92,22 @@ def cmd_schema(args) -> int:
 
 COMMANDS: list[tuple[str, str, str, Callable[[argparse.ArgumentParser], None], Callable]] = []
 
+# Modules that register more commands with `command(...)`; each imports what
+# it needs inside its handlers, so start-up stays light.
+COMMAND_MODULES = (
+    "rocky_adventure.tui.commands",
+    "rocky_adventure.tools.commands",
+    "rocky_adventure.speedrun.commands",
+)
 
-def command(name: str, help: str, example: str):
-    def deco(setup):
-        def wrap(fn):
-            COMMANDS.append((name, help, example, setup, fn))
-            return fn
-        return wrap
-    return deco
+
+def command(name: str, help: str, example: str, setup: Callable[[argparse.ArgumentParser], None]):
+    """Register a sub-command: `setup` adds its arguments; the decorated
+    function gets the parsed args and returns an exit code."""
+    def wrap(fn):
+        COMMANDS.append((name, help, example, setup, fn))
+        return fn
+    return wrap
 
 
 def _setup_check(p):
@@ -118,11 +126,36 @@ def _setup_schema(p):
 
 
 command("check", "validate story folders; every error with file:line:col",
-        "rocky-adventure check\n  rocky-adventure check my-story/")(_setup_check)(cmd_check)
+        "rocky-adventure check\n  rocky-adventure check my-story/", _setup_check)(cmd_check)
 command("stats", "count scenes, choices, words, endings and variables",
-        "rocky-adventure stats --json")(_setup_stats)(cmd_stats)
+        "rocky-adventure stats --json", _setup_stats)(cmd_stats)
 command("schema", "print the JSON Schema of story files, for editors",
-        "rocky-adventure schema --kind scenes -o scenes.schema.json")(_setup_schema)(cmd_schema)
+        "rocky-adventure schema --kind scenes -o scenes.schema.json", _setup_schema)(cmd_schema)
+
+
+def _register_modules() -> None:
+    import importlib
+    for mod in COMMAND_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+
+
+# What runs with no sub-command: the game (set by rocky_adventure.tui.commands).
+DEFAULT_COMMAND: Callable | None = None
+
+
+def data_dir(args) -> Path:
+    """The data dir: --data-dir, else $ROCKY_ADVENTURE_DATA_DIR, else the
+    platform's user data dir."""
+    import os
+    given = getattr(args, "data_dir", None) or os.environ.get("ROCKY_ADVENTURE_DATA_DIR")
+    if given:
+        return Path(given)
+    from platformdirs import user_data_dir
+    return Path(user_data_dir("rocky-adventure", appauthor=False))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,10 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"rocky-adventure {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="PATH", default=argparse.SUPPRESS,
+                        help="where saves, settings, the gallery and runs live (default: the user data dir)")
+    parser.add_argument("--data-dir", metavar="PATH", default=argparse.SUPPRESS,
+                        help="where saves, settings, the gallery and runs live (default: the user data dir)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _register_modules()
+    seen = set()
     for name, help_text, example, setup, fn in COMMANDS:
+        if name in seen:
+            continue
+        seen.add(name)
         p = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
-                           epilog=f"example:\n  {example}", formatter_class=_Formatter)
+                           epilog=f"example:\n  {example}", formatter_class=_Formatter, parents=[common])
         setup(p)
         p.set_defaults(func=fn)
     return parser
@@ -147,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
-        parser.print_help()
-        return EXIT_OK
+        func = DEFAULT_COMMAND
+        if func is None:
+            parser.print_help()
+            return EXIT_OK
     try:
         return func(args)
     except KeyboardInterrupt:
