@@ -166,6 +166,7 @@ class _Builder:
         self.root = root
         self.errors: list[Diagnostic] = []
         self.texts: dict[str, str] = {}
+        self.lines: dict[str, list[str]] = {}
         self.memo: dict[str, Any] = {}
         self.var_index: dict[str, int] = {}
         self.variables: list[Variable] = []
@@ -215,7 +216,7 @@ class _Builder:
         mv = manifest.values
         version = mv.get("format", fmt.FORMAT_VERSION)
         if version != fmt.FORMAT_VERSION:
-            line, col = manifest.where["format"]
+            line, col = manifest.at("format")
             newer = "newer than" if version > fmt.FORMAT_VERSION else "not"
             self.err(manifest_file, line, col,
                      f"story format {version} is {newer} supported by this engine: expected {fmt.FORMAT_VERSION}")
@@ -277,7 +278,7 @@ class _Builder:
                         self.err(ch.file, ch.line, ch.col, self.unknown("scene", tgt, self.scene_ids), E_REF)
         start = mv.get("start")
         if start is not None and start not in self.scene_ids:
-            line, col = manifest.where["start"]
+            line, col = manifest.at("start")
             self.err(manifest_file, line, col, self.unknown("start scene", start, self.scene_ids), E_REF)
 
         display = self.build_display(manifest_file, mv.get("display"))
@@ -317,7 +318,7 @@ class _Builder:
                 self.err(file, f.line, f.col, f"min and max are for int variables; {name!r} is {typ}")
                 lo = hi = None
             if lo is not None and hi is not None and lo > hi:
-                self.err(file, *f.where["min"], f"min ({lo}) is greater than max ({hi})")
+                self.err(file, *f.at("min"), f"min ({lo}) is greater than max ({hi})")
             default = self.default_value(file, name, typ, v["default"], lo, hi)
             if default is INVALID:
                 continue
@@ -395,6 +396,16 @@ class _Builder:
             return None
         return Expr(src.text.strip(), ir, typ, reads, file, src.line, src.col + shift)
 
+    def indent_of(self, file: str, line: int) -> int:
+        """The indentation of a line of a file (for columns inside block text)."""
+        lines = self.lines.get(file)
+        if lines is None:
+            lines = self.lines[file] = self.texts.get(file, "").split("\n")
+        if 0 < line <= len(lines):
+            raw = lines[line - 1]
+            return len(raw) - len(raw.lstrip(" "))
+        return 0
+
     def template(self, file: str, src: Source) -> Template:
         text = src.text
         block = src.style in ("|", ">")
@@ -404,11 +415,7 @@ class _Builder:
                 return src.line, src.col + (0 if src.plain else 1) + offset
             line = src.line + 1 + text.count("\n", 0, offset)
             col_in = offset - (text.rfind("\n", 0, offset) + 1)
-            raw = self.texts.get(file, "").split("\n")
-            indent = 0
-            if 0 < line <= len(raw):
-                raw_line = raw[line - 1]
-                indent = len(raw_line) - len(raw_line.lstrip(" "))
+            indent = self.indent_of(file, line)
             return line, indent + col_in + 1
 
         def compile_expr(source: str, offset: int, want):
@@ -496,7 +503,7 @@ class _Builder:
         if chapter is None:
             self.err(file, f.line, f.col, f"scene {sid!r} has no chapter: give the file a 'chapter:' or the scene one")
         elif chapter not in chapter_ids:
-            line, col = f.where.get("chapter", (f.line, f.col))
+            line, col = f.at("chapter")
             self.err(file, line, col, self.unknown("chapter", chapter, chapter_ids), E_REF)
         text = self.template(file, v["text"])
         effects = self.effects(file, v)
@@ -519,14 +526,14 @@ class _Builder:
         elif "next" in v:
             n = v["next"]
             if isinstance(n, str):
-                line, col = f.where["next"]
+                line, col = f.at("next")
                 nxt = (Choice("", None, None, False, (), n, None, None, None, file, line, col),)
             else:
                 nxt = tuple(b for b in (self.choice(file, bf, sid, True) for bf in n) if b is not None)
         else:
             ending = v["ending"]
             if ending not in endings:
-                line, col = f.where["ending"]
+                line, col = f.at("ending")
                 self.err(file, line, col, self.unknown("ending", ending, endings), E_REF)
         return Scene(sid, chapter or "", v.get("title"), text, effects, choices, nxt, ending, file, f.line, f.col, by_id)
 
@@ -549,7 +556,7 @@ class _Builder:
 
         sidebar = []
         for name in v.get("sidebar", ()):
-            line, col = f.where["sidebar"]
+            line, col = f.at("sidebar")
             if bar_var(name, line, col, "sidebar variable"):
                 sidebar.append(name)
         hud_when = hud_round = None
@@ -560,14 +567,14 @@ class _Builder:
             if "when" in hv:
                 hud_when = self.expr(file, hv["when"], BOOL, "the HUD's 'when'")
             if "round" in hv:
-                line, col = hud.where["round"]
+                line, col = hud.at("round")
                 i = self.var_index.get(hv["round"])
                 if i is None or self.variables[i].type != INT:
                     self.err(file, line, col, f"the HUD's round {hv['round']!r} must be an int variable", E_REF)
                 else:
                     hud_round = hv["round"]
             for b in hv.get("bars", ()):
-                line, col = hud.where["bars"]
+                line, col = hud.at("bars")
                 if isinstance(b, str):
                     if bar_var(b, line, col, "HUD bar"):
                         bars.append(HudBar(b, None))

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -32,6 +31,8 @@ _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 MAX_INT = 10**12
+# A plain scalar's style: None from the Python parser, "" from libyaml's.
+_PLAIN = (None, "")
 
 
 def strip_control(text: str) -> str:
@@ -62,7 +63,7 @@ class Source:
 
     @property
     def plain(self) -> bool:
-        return self.style is None
+        return self.style in _PLAIN
 
 
 def pos(node: Node) -> tuple[int, int]:
@@ -114,11 +115,14 @@ class Str(_Scalar):
         return self.what
 
     def load(self, node, ctx):
-        n = self.scalar(node, ctx)
-        if n is None:
-            return INVALID
+        if node.__class__ is ScalarNode and node.tag == IMPLICIT:
+            n = node
+        else:
+            n = self.scalar(node, ctx)
+            if n is None:
+                return INVALID
         v = n.value
-        if n.style is None and v in _NULLS:
+        if v in _NULLS and n.style in _PLAIN:
             ctx.err(node, f"expected {self.what}, got nothing")
             return INVALID
         if self._re is not None and not self._re.match(v):
@@ -154,7 +158,7 @@ class Int(_Scalar):
         n = self.scalar(node, ctx)
         if n is None:
             return INVALID
-        if n.style is not None or not _INT.match(n.value):
+        if n.style not in _PLAIN or not _INT.match(n.value):
             ctx.err(node, f"expected a whole number, got {kind_name(node)}")
             return INVALID
         v = int(n.value)
@@ -178,7 +182,7 @@ class Bool(_Scalar):
         n = self.scalar(node, ctx)
         if n is None:
             return INVALID
-        if n.style is None:
+        if n.style in _PLAIN:
             low = n.value.lower()
             if low == "true":
                 return True
@@ -206,14 +210,18 @@ class Scalar(_Scalar):
         return self.what
 
     def load(self, node, ctx):
-        n = self.scalar(node, ctx)
-        if n is None:
-            return INVALID
-        if n.style is None and n.value in _NULLS:
+        if node.__class__ is ScalarNode and node.tag == IMPLICIT:
+            n = node
+        else:
+            n = self.scalar(node, ctx)
+            if n is None:
+                return INVALID
+        v = n.value
+        if v in _NULLS and n.style in _PLAIN:
             ctx.err(node, f"expected {self.what}, got nothing")
             return INVALID
         m = n.start_mark
-        return Source(_CONTROL.sub("", n.value), n.style, m.line + 1, m.column + 1)
+        return Source(_CONTROL.sub("", v), n.style or None, m.line + 1, m.column + 1)
 
     def json(self):
         return self._with_doc({"type": ["string", "integer", "number", "boolean"]})
@@ -283,7 +291,7 @@ def _key(knode: Node, seen: set, ctx: Ctx) -> str | None:
         ctx.err(knode, "expected a plain key")
         return None
     k = knode.value
-    if k == "<<" and knode.style is None:
+    if k == "<<" and knode.style in _PLAIN:
         ctx.err(knode, "merge keys (<<) are not allowed in story files: write the keys out", E_YAML_FEATURE)
         return None
     if k in seen:
@@ -334,24 +342,33 @@ class Field:
     doc: str = ""
 
 
-@dataclass(slots=True)
 class Fields:
-    """What an Obj's builder receives: the values, where each was, where the
-    mapping was."""
+    """What an Obj yields: the values, the value nodes (for positions, read
+    only when an error needs them) and where the mapping was."""
 
-    values: dict[str, Any]
-    where: dict[str, tuple[int, int]]
-    line: int
-    col: int
-    node: Node = field(repr=False)
+    __slots__ = ("values", "nodes", "line", "col", "node")
+
+    def __init__(self, values: dict[str, Any], nodes: dict[str, Node], node: Node):
+        self.values = values
+        self.nodes = nodes
+        m = node.start_mark
+        self.line = m.line + 1
+        self.col = m.column + 1
+        self.node = node
+
+    def at(self, key: str) -> tuple[int, int]:
+        """(line, col) of a key's value, or of the mapping if it is absent."""
+        n = self.nodes.get(key)
+        return pos(n) if n is not None else (self.line, self.col)
 
 
 class Obj(T):
-    def __init__(self, name: str, fields: dict[str, Field], build: Callable[[Fields, Ctx], Any] | None = None,
-                 doc: str = "", one_of: tuple[tuple[str, ...], ...] = ()):
+    def __init__(self, name: str, fields: dict[str, Field], doc: str = "",
+                 one_of: tuple[tuple[str, ...], ...] = ()):
         self.name = name
         self.fields = fields
-        self.build = build
+        self.loaders = {k: f.type.load for k, f in fields.items()}
+        self.required = tuple(k for k, f in fields.items() if f.required)
         self.doc = doc
         # groups of keys of which exactly one must be given, e.g. (choices, next, ending)
         self.one_of = one_of
@@ -360,39 +377,40 @@ class Obj(T):
         return f"a mapping ({self.name})"
 
     def load(self, node, ctx):
-        node = _mapping(node, ctx, self.expected())
-        if node is None:
-            return INVALID
-        fields = self.fields
+        if node.__class__ is not MappingNode or node.tag != IMPLICIT:
+            node = _mapping(node, ctx, self.expected())
+            if node is None:
+                return INVALID
+        loaders = self.loaders
         values: dict[str, Any] = {}
-        where: dict[str, tuple[int, int]] = {}
-        seen: set = set()
+        nodes: dict[str, Node] = {}
         bad = False
         for knode, vnode in node.value:
-            k = _key(knode, seen, ctx)
-            if k is None:
+            k = knode.value
+            if (knode.__class__ is not ScalarNode or knode.tag != IMPLICIT or k in nodes
+                    or (k == "<<" and knode.style in _PLAIN)):
+                _key(knode, set(nodes), ctx)  # reports what is wrong
                 bad = True
                 continue
-            f = fields.get(k)
-            if f is None:
-                close = difflib.get_close_matches(k, list(fields), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (expected one of: {', '.join(fields)})"
+            load = loaders.get(k)
+            if load is None:
+                close = difflib.get_close_matches(k, list(loaders), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (expected one of: {', '.join(loaders)})"
                 ctx.err(knode, f"unknown key {k!r} in {self.name}{hint}")
                 bad = True
                 continue
-            v = f.type.load(vnode, ctx)
+            nodes[k] = vnode
+            v = load(vnode, ctx)
             if v is INVALID:
                 bad = True
                 continue
             values[k] = v
-            m = vnode.start_mark
-            where[k] = (m.line + 1, m.column + 1)
-        for k, f in fields.items():
-            if f.required and k not in seen:
+        for k in self.required:
+            if k not in nodes:
                 ctx.err(node, f"{self.name} is missing the required key {k!r}")
                 bad = True
         for group in self.one_of:
-            given = [k for k in group if k in seen]
+            given = [k for k in group if k in nodes]
             if len(given) != 1:
                 what = ", ".join(group[:-1]) + " or " + group[-1]
                 if given:
@@ -400,11 +418,9 @@ class Obj(T):
                 else:
                     ctx.err(node, f"{self.name} needs one of {what}")
                 bad = True
-        if bad and self.build is not None:
+        if bad:
             return INVALID
-        m = node.start_mark
-        f = Fields(values, where, m.line + 1, m.column + 1, node)
-        return self.build(f, ctx) if self.build is not None else f
+        return Fields(values, nodes, node)
 
     def json(self):
         props = {}

@@ -19,6 +19,7 @@ class TemplateError(Exception):
 
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TRAIL = re.compile(r"[ \t]+\n")
+_BRACE = re.compile(r"[{}]")
 
 
 class Template:
@@ -97,9 +98,8 @@ def parse_template(text: str, compile_expr: Callable[[str, int, str | None], Exp
                 continue
             raise TemplateError("unmatched '}' (write '}}' for a literal brace)", i)
         if ch != "{":
-            j = i
-            while j < n and text[j] not in "{}":
-                j += 1
+            m = _BRACE.search(text, i)
+            j = m.start() if m else n
             buf.append(text[i:j])
             i = j
             continue

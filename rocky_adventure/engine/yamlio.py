@@ -11,8 +11,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .diagnostics import E_READ, E_YAML, E_YAML_FEATURE, Diagnostic
 
 try:  # the C parser when libyaml is there: several times faster
-    from yaml import CParser as _Parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the platform's wheel
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - a PyYAML built without libyaml
     from yaml.composer import Composer
     from yaml.parser import Parser
     from yaml.reader import Reader
@@ -28,6 +28,8 @@ except ImportError:  # pragma: no cover - depends on the platform's wheel
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 IMPLICIT = "?"  # the tag every untagged node gets; anything else was explicit
+# A plain scalar's style: None from the Python parser, "" from libyaml's.
+_PLAIN = (None, "")
 
 
 class _StrictLoader(_Parser):
@@ -132,7 +134,7 @@ def kind_name(node: Node) -> str:
     if isinstance(node, SequenceNode):
         return "a list"
     if isinstance(node, ScalarNode):
-        if node.style is None and node.value in ("", "~", "null", "Null", "NULL"):
+        if node.style in _PLAIN and node.value in ("", "~", "null", "Null", "NULL"):
             return "nothing"
         v = node.value
         return repr(v if len(v) <= 30 else v[:27] + "...")
