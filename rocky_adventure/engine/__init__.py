@@ -6,7 +6,14 @@
     state = choose(story, state, "jab") # a new State
 """
 
-from .diagnostics import Diagnostic, Severity, StateError, StoryError, StoryLoadError, StoryRuntimeError
+from .diagnostics import (
+    Diagnostic,
+    Severity,
+    StateError,
+    StoryError,
+    StoryLoadError,
+    StoryRuntimeError,
+)
 from .loader import build_story, bundled_story_dir, load_story, read_files
 from .model import CONTINUE_ID, Chapter, Choice, Ending, Scene, Story, Variable
 from .play import (

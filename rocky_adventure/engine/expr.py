@@ -223,6 +223,12 @@ class Expr:
         self.source, self.ir, self.type, self.reads, self.file, self.line, self.col = s
         self.fn = self._bootstrap
 
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Expr) and self.__getstate__() == other.__getstate__()
+
+    def __hash__(self) -> int:
+        return hash((self.source, self.file, self.line, self.col))
+
     def __repr__(self) -> str:
         return f"Expr({self.source!r})"
 
@@ -305,10 +311,10 @@ def _build(ir: tuple, expr: Expr) -> Callable:
     if k == "cmp":
         ops, xs = ir[1], ir[2]
         if len(ops) == 1:
-            l, r = xs
-            if l[0] == "var" and r[0] == "const":
-                return _cmp_var_const(l[1], ops[0], r[1])
-            lf, rf, fn = _build(l, expr), _build(r, expr), _CMP_FN[ops[0]]
+            left, right = xs
+            if left[0] == "var" and right[0] == "const":
+                return _cmp_var_const(left[1], ops[0], right[1])
+            lf, rf, fn = _build(left, expr), _build(right, expr), _CMP_FN[ops[0]]
             return lambda c: fn(lf(c), rf(c))
         fs = [_build(x, expr) for x in xs]
         fns = [_CMP_FN[o] for o in ops]

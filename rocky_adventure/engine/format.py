@@ -107,8 +107,8 @@ def json_schema(kind: str = "any") -> dict:
     `any` (either kind)."""
     base = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     if kind == "manifest":
-        return {**base, "title": "rocky-adventure story manifest", **MANIFEST.json()}
+        return {**base, **MANIFEST.json(), "title": "rocky-adventure story manifest"}
     if kind == "scenes":
-        return {**base, "title": "rocky-adventure scene file", **SCENE_FILE.json()}
+        return {**base, **SCENE_FILE.json(), "title": "rocky-adventure scene file"}
     return {**base, "title": "rocky-adventure story file",
             "anyOf": [MANIFEST.json(), SCENE_FILE.json()]}

@@ -48,6 +48,12 @@ class Template:
     def __setstate__(self, s):
         self.parts, self.plain, self.exprs = s
 
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Template) and self.parts == other.parts
+
+    def __hash__(self) -> int:
+        return hash(self.parts)
+
     def __repr__(self) -> str:
         return f"Template({self.plain!r})" if self.plain is not None else f"Template(<{len(self.parts)} parts>)"
 
