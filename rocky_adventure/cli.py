@@ -46,23 +46,10 @@ def load(path: str | None, no_cache: bool = False):
 # -- check -----------------------------------------------------------------
 
 def cmd_check(args) -> int:
-    from .engine import StoryLoadError, load_story
-    paths = args.stories or [None]
-    failed = False
-    for path in paths:
-        name = path or "the bundled story"
-        try:
-            story = load_story(path, cache=not args.no_cache)
-        except StoryLoadError as e:
-            for d in e.diagnostics:
-                print(d.format())
-            n = len(e.diagnostics)
-            print(f"{name}: {n} error{'s' if n != 1 else ''}")
-            failed = True
-            continue
-        print(f"{name}: ok ({len(story.scenes)} scenes, {len(story.endings)} endings, "
-              f"{len(story.variables)} variables)")
-    return EXIT_ERROR if failed else EXIT_OK
+    """Load each story folder (errors as before), then lint it: see
+    rocky_adventure.tools.lint and docs/lints.md."""
+    from .tools.commands import run_check
+    return run_check(args)
 
 
 # -- stats -----------------------------------------------------------------
@@ -112,6 +99,8 @@ def command(name: str, help: str, example: str, setup: Callable[[argparse.Argume
 
 def _setup_check(p):
     _story_args(p, many=True)
+    from .tools.commands import setup_check
+    setup_check(p)
 
 
 def _setup_stats(p):
@@ -125,8 +114,8 @@ def _setup_schema(p):
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
 
 
-command("check", "validate story folders; every error with file:line:col",
-        "rocky-adventure check\n  rocky-adventure check my-story/", _setup_check)(cmd_check)
+command("check", "validate and lint story folders; every problem with file:line:col and a code",
+        "rocky-adventure check --strict --format github my-story/", _setup_check)(cmd_check)
 command("stats", "count scenes, choices, words, endings and variables",
         "rocky-adventure stats --json", _setup_stats)(cmd_stats)
 command("schema", "print the JSON Schema of story files, for editors",

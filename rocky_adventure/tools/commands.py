@@ -1,0 +1,352 @@
+"""The authoring tools' commands: randomtest, explore, route, transcript,
+graph, new-pack; and the lint half of `check`.
+
+Imported by the CLI at start, so only argparse set-up lives at the top
+level: each handler imports what it needs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, command
+
+FORMATS = ("text", "json", "github")
+
+
+def story_arg(p) -> None:
+    """--story DIR and --pack DIR (repeatable), as on every tool."""
+    p.add_argument("--story", metavar="DIR", help="a story folder (default: the bundled Rocky IV story)")
+    pack_arg(p)
+    p.add_argument("--no-cache", action="store_true", help="do not use the load cache")
+
+
+def pack_arg(p) -> None:
+    p.add_argument("--pack", metavar="DIR", action="append", default=[], dest="packs",
+                   help="a branch pack folder to load on top of the story (repeatable)")
+    p.add_argument("--no-installed-packs", action="store_true",
+                   help="ignore the packs installed in the data dir's packs/ folder")
+
+
+def load_story_args(args, path: str | None = None):
+    """The story (with its packs) that the arguments name; on errors print
+    them and exit 1."""
+    from ..engine import StoryLoadError
+    try:
+        return load_with_packs(args, path if path is not None else getattr(args, "story", None))
+    except StoryLoadError as e:
+        for d in e.diagnostics:
+            print(d.format(), file=sys.stderr)
+        n = len(e.diagnostics)
+        print(f"{n} error{'s' if n != 1 else ''}", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR) from None
+
+
+def load_with_packs(args, path: str | None):
+    """Load a story folder with the packs named by --pack and those installed
+    in the data dir (unless --no-installed-packs). Raises StoryLoadError."""
+    from ..engine import load_story
+    return load_story(path, cache=not getattr(args, "no_cache", False))
+
+
+def write_or_print(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        print(text)
+
+
+# -- check -------------------------------------------------------------------
+
+def _codes(values: list[str]) -> list[str]:
+    return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+
+
+def setup_check(p) -> None:
+    pack_arg(p)
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="text (file:line:col), json, or github (workflow annotations)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    for level in ("error", "warn", "info", "ignore"):
+        p.add_argument(f"--{level}", metavar="CODE", action="append", default=[],
+                       help=f"report lint CODE as {'a warning' if level == 'warn' else level}"
+                            f"{'d' if level == 'ignore' else ''} (repeatable; comma-separated)")
+    p.add_argument("--explore-budget", type=int, default=None, metavar="N",
+                   help="states the lints may explore to respect conditions (0: the scene graph only)")
+
+
+def run_check(args) -> int:
+    """Load each story, then lint it; exit 1 on any error (with --strict,
+    on any warning too)."""
+    from ..engine import StoryLoadError
+    from . import lint as L
+    overrides: dict[str, str] = {}
+    for level in ("error", "warn", "info", "ignore"):
+        for code in _codes(getattr(args, level, [])):
+            overrides[code] = "warning" if level == "warn" else level
+    bad = L.unknown_codes(overrides)
+    if bad:
+        print(f"unknown lint code{'s' if len(bad) > 1 else ''}: {', '.join(bad)} "
+              f"(lints are {min(L.LINTS)}..{max(L.LINTS)}; see docs/lints.md)", file=sys.stderr)
+        return EXIT_USAGE
+    budget = L.CHECK_BUDGET if args.explore_budget is None else max(0, args.explore_budget)
+    fmt = args.format
+    reports = []
+    failed = False
+    for path in args.stories or [None]:
+        name = path or "the bundled story"
+        try:
+            story = load_with_packs(args, path)
+        except StoryLoadError as e:
+            diags = e.diagnostics
+            failed = True
+            reports.append({"story": name, "ok": False, **L.counts(diags), "diagnostics": diags})
+            if fmt == "text":
+                for d in diags:
+                    print(d.format())
+                n = len(diags)
+                print(f"{name}: {n} error{'s' if n != 1 else ''}")
+            continue
+        diags = L.apply_levels(L.lint(story, budget), story.lint_levels, overrides, args.strict)
+        c = L.counts(diags)
+        failed = failed or c["error"] > 0
+        reports.append({"story": name, "ok": c["error"] == 0, **c, "diagnostics": diags})
+        if fmt == "text":
+            for d in diags:
+                print(d.format())
+            found = ", ".join(L.plural(c[k], k) for k in ("error", "warning", "info") if c[k])
+            head = "ok" if not c["error"] else "failed"
+            print(f"{name}: {head} ({len(story.scenes)} scenes, {len(story.endings)} endings, "
+                  f"{len(story.variables)} variables){'; ' + found if found else ''}")
+    if fmt == "json":
+        print(json.dumps([{**r, "diagnostics": [L.to_json(d) for d in r["diagnostics"]]} for r in reports],
+                         indent=2))
+    elif fmt == "github":
+        for r in reports:
+            for d in r["diagnostics"]:
+                print(L.github(d))
+            print(f"{r['story']}: {L.plural(r['error'], 'error')}, {L.plural(r['warning'], 'warning')}")
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+# -- randomtest --------------------------------------------------------------
+
+def _setup_randomtest(p) -> None:
+    story_arg(p)
+    p.add_argument("--runs", type=int, default=1000, metavar="N", help="playthroughs (default 1000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="run i uses seed S+i (default 0)")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="J",
+                   help="worker processes (0: one per core; default 1)")
+    p.add_argument("--no-prefer", dest="prefer", action="store_false",
+                   help="pick uniformly instead of preferring choices not taken yet")
+    p.add_argument("--step-limit", type=int, default=None, metavar="N",
+                   help="choices before a run counts as stuck in a loop (default 5000)")
+    p.add_argument("--no-render", dest="render", action="store_false",
+                   help="do not render text (faster; misses faults inside text)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+@command("randomtest", "play many random playthroughs: coverage, endings, faults with their seeds",
+         "rocky-adventure randomtest --runs 10000 --seed 42 --jobs 0", _setup_randomtest)
+def cmd_randomtest(args) -> int:
+    import time
+
+    from .randomtest import DEFAULT_STEP_LIMIT, format_report, randomtest
+    if args.runs < 1:
+        print("--runs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    story = load_story_args(args)
+    t = time.perf_counter()
+    r = randomtest(story, runs=args.runs, seed=args.seed, jobs=args.jobs, prefer=args.prefer,
+                   step_limit=args.step_limit or DEFAULT_STEP_LIMIT, render=args.render)
+    elapsed = time.perf_counter() - t
+    print(json.dumps(r, indent=2) if args.json else format_report(r, elapsed))
+    return EXIT_ERROR if any(r["unfinished"].values()) else EXIT_OK
+
+
+# -- explore -----------------------------------------------------------------
+
+def _setup_explore(p) -> None:
+    story_arg(p)
+    p.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="follow the dice of this seed (default: every chance check both ways)")
+    p.add_argument("--budget", type=int, default=None, metavar="N",
+                   help="the most distinct states to visit (default 1,000,000)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+@command("explore", "explore every reachable state exactly: what is reachable, and how many states",
+         "rocky-adventure explore --budget 200000", _setup_explore)
+def cmd_explore(args) -> int:
+    import time
+
+    from .explore import DEFAULT_BUDGET, Explorer
+    story = load_story_args(args)
+    budget = args.budget or DEFAULT_BUDGET
+    t = time.perf_counter()
+    ex = Explorer(story, args.seed).run(budget)
+    elapsed = time.perf_counter() - t
+    r = exploration_report(ex)
+    if args.json:
+        print(json.dumps(r, indent=2))
+    else:
+        mode = f"following seed {args.seed}" if args.seed is not None else "chance checks both ways"
+        print(f"{story.id}: {ex.states:,} distinct states ({mode}) in {elapsed:.2f} s "
+              f"({ex.states / max(elapsed, 1e-9):,.0f} states/s)")
+        if not ex.complete:
+            print(f"INCOMPLETE: the state space is larger than the budget of {budget:,} states; what is "
+                  f"listed as unreached below may still be reachable (raise --budget)")
+        print(f"scenes reached: {len(ex.scenes)}/{len(story.scenes)}; endings reached: "
+              f"{len(ex.endings)}/{len(story.endings)}")
+        for key, what in (("unreached_scenes", "scenes never reached"),
+                          ("unreached_endings", "endings never reached"),
+                          ("never_open_choices", "choices never open")):
+            if r[key]:
+                print(f"  {what}: {', '.join(r[key])}")
+        for d in r["dead_ends"]:
+            print(f"  dead end in {d['scene']!r} after: {','.join(d['choices'])}")
+        for f in r["faults"]:
+            print(f"  fault: {f['message']} (after: {','.join(f['choices'])})")
+    return EXIT_ERROR if r["faults"] or r["dead_ends"] else EXIT_OK
+
+
+def exploration_report(ex) -> dict:
+    story = ex.story
+    choices = [(s.id, c.id) for s in story.scenes.values() for c in (s.choices or ())]
+    return {
+        "story": story.id, "story_hash": story.hash, "seed": ex.seed, "complete": ex.complete,
+        "budget": ex.budget, "states": ex.states,
+        "reached_scenes": len(ex.scenes), "total_scenes": len(story.scenes),
+        "unreached_scenes": [s for s in story.scenes if s not in ex.scenes],
+        "reached_endings": sorted(ex.endings),
+        "unreached_endings": [e for e in story.endings if e not in ex.endings],
+        "never_open_choices": [f"{s}.{c}" for s, c in choices if s in ex.scenes and (s, c) not in ex.offered],
+        "dead_ends": [{"scene": k[0], "choices": [c for c, _ in ex.route(k)]} for k in ex.dead_ends[:20]],
+        "faults": [{"message": f.message, "choices": [c for c, _ in f.route] + ([f.choice] if f.choice else [])}
+                   for f in ex.faults[:20]],
+    }
+
+
+# -- route -------------------------------------------------------------------
+
+def _setup_route(p) -> None:
+    story_arg(p)
+    p.add_argument("--ending", action="append", default=[], metavar="ID",
+                   help="only the route to this ending (repeatable; default: every ending)")
+    p.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="follow the dice of this seed: the route is exact for it")
+    p.add_argument("--budget", type=int, default=None, metavar="N",
+                   help="the most distinct states to search (default 1,000,000)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the route file here (default: print)")
+
+
+@command("route", "the fewest-choices route to each ending, as choice ids that replay can play",
+         "rocky-adventure route --ending champion -o champion.json", _setup_route)
+def cmd_route(args) -> int:
+    from .explore import DEFAULT_BUDGET, routes_for
+    from .transcript import route_document
+    story = load_story_args(args)
+    unknown = [e for e in args.ending if e not in story.endings]
+    if unknown:
+        print(f"unknown ending {unknown[0]!r} (endings: {', '.join(story.endings)})", file=sys.stderr)
+        return EXIT_USAGE
+    ex, found = routes_for(story, args.seed, args.budget or DEFAULT_BUDGET, args.ending or None)
+    write_or_print(json.dumps(route_document(story, found, args.seed), indent=2), args.output)
+    missing = [e for e in (args.ending or list(story.endings)) if e not in {r["ending"] for r in found}]
+    if missing:
+        why = "no route exists" if ex.complete else f"not found within {ex.budget:,} states (raise --budget)"
+        print(f"no route to {', '.join(missing)}: {why}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+# -- transcript ----------------------------------------------------------------
+
+def _setup_transcript(p) -> None:
+    p.add_argument("route", nargs="?", metavar="ROUTE.json",
+                   help="a route file (from `route`), a {seed, choices} object or a list of choice ids")
+    story_arg(p)
+    p.add_argument("--ending", metavar="ID", help="of a route file with several routes, only this one")
+    p.add_argument("--choices", metavar="IDS", help="comma-separated choice ids instead of a file")
+    p.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="the seed (default: the route's, else 0)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the transcript here (default: print)")
+
+
+@command("transcript", "play a list of choices and print all the text, for golden-transcript tests",
+         "rocky-adventure route --ending champion -o r.json && rocky-adventure transcript r.json",
+         _setup_transcript)
+def cmd_transcript(args) -> int:
+    from .transcript import RouteError, parse_routes, transcript
+    story = load_story_args(args)
+    try:
+        if args.choices is not None:
+            routes = parse_routes([c for c in args.choices.split(",") if c], args.seed or 0)
+        elif args.route:
+            try:
+                data = json.loads(Path(args.route).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+                print(f"{args.route}: cannot read the route: {e}", file=sys.stderr)
+                return EXIT_ERROR
+            routes = parse_routes(data, args.seed or 0)
+        else:
+            print("give a route file or --choices", file=sys.stderr)
+            return EXIT_USAGE
+    except RouteError as e:
+        print(f"{args.route or '--choices'}: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.ending:
+        routes = [r for r in routes if r.ending == args.ending]
+        if not routes:
+            print(f"no route to {args.ending!r} in {args.route}", file=sys.stderr)
+            return EXIT_ERROR
+    texts, failed = [], False
+    for r in routes:
+        seed = args.seed if args.seed is not None else r.seed
+        text, error = transcript(story, seed, r.choices)
+        texts.append(text)
+        if error:
+            failed = True
+            print(f"{args.route or '--choices'}: {error}", file=sys.stderr)
+    write_or_print("\n".join(texts), args.output)
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+# -- graph ---------------------------------------------------------------------
+
+def _setup_graph(p) -> None:
+    story_arg(p)
+    p.add_argument("--format", choices=("dot", "mermaid"), default=None,
+                   help="dot (Graphviz) or mermaid (default: dot, or from --output's extension)")
+    p.add_argument("--chapter", metavar="ID", help="only the scenes of this chapter")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="write here; .svg/.png/.pdf are drawn with Graphviz's dot when it is installed")
+
+
+@command("graph", "draw the scene graph as Graphviz dot or Mermaid, by chapter",
+         "rocky-adventure graph --chapter siberia -o siberia.svg", _setup_graph)
+def cmd_graph(args) -> int:
+    from .graph import render_with_dot, to_dot, to_mermaid
+    story = load_story_args(args)
+    out = args.output
+    ext = out.rsplit(".", 1)[-1].lower() if out and "." in out else ""
+    fmt = args.format or ("mermaid" if ext in ("mmd", "mermaid", "md") else "dot")
+    try:
+        text = (to_mermaid if fmt == "mermaid" else to_dot)(story, args.chapter)
+    except ValueError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_USAGE
+    if out and ext in ("svg", "png", "pdf", "jpg", "jpeg", "gif") and fmt == "dot":
+        try:
+            render_with_dot(text, out)
+        except FileNotFoundError:
+            print(f"cannot draw {out}: Graphviz's 'dot' is not installed (install graphviz, or write "
+                  f"{out.rsplit('.', 1)[0]}.dot and render it elsewhere)", file=sys.stderr)
+            return EXIT_ERROR
+        except (RuntimeError, OSError) as e:
+            print(f"dot failed: {e}", file=sys.stderr)
+            return EXIT_ERROR
+        return EXIT_OK
+    write_or_print(text.rstrip("\n"), out)
+    return EXIT_OK

@@ -1,0 +1,213 @@
+"""Random playthroughs: coverage, endings, and the faults they run into.
+
+Run i plays with seed S+i (the story's dice) and picks choices with its own
+generator seeded from S+i. By default it prefers choices not yet taken:
+runs are grouped in fixed batches of BATCH, and within a batch each run
+prefers what the earlier runs left untaken. Batches never depend on each
+other, so the report is the same whatever --jobs is. A failed run is
+reported with its seed and its choices: `replay(story, seed, choices)` (or
+`rocky-adventure transcript`) reproduces it exactly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from ..engine.diagnostics import StoryRuntimeError
+from ..engine.model import Story
+from ..engine.play import CONTINUE, Cursor
+from ..engine.rng import Random
+
+BATCH = 100
+DEFAULT_STEP_LIMIT = 5_000
+MAX_REPORTED_ERRORS = 20
+_PICKER_MIX = 0x5DEECE66D  # the picker's stream differs from the story's dice
+
+
+@dataclass(slots=True)
+class Batch:
+    runs: int = 0
+    steps: int = 0
+    endings: dict = field(default_factory=dict)
+    scenes: set = field(default_factory=set)
+    taken: set = field(default_factory=set)  # (scene id, choice id)
+    unfinished: dict = field(default_factory=lambda: {"dead_end": 0, "step_limit": 0, "error": 0})
+    errors: list = field(default_factory=list)
+
+
+def play_batch(story: Story, seeds: range, prefer: bool = True, step_limit: int = DEFAULT_STEP_LIMIT,
+               render: bool = True) -> Batch:
+    """Play one run per seed; `prefer` carries the untaken-choice memory
+    from run to run within these seeds."""
+    out = Batch()
+    taken_ids: set[int] = set()  # id() of each Choice taken (for CONTINUE: of its scene's `next`)
+    endings = out.endings
+    scenes = out.scenes
+    cont = CONTINUE
+    for seed in seeds:
+        out.runs += 1
+        c = Cursor.start(story, seed)
+        rnd = Random(seed ^ _PICKER_MIX)
+        below = rnd.below
+        steps = 0
+        kind = None
+        msg = ""
+        try:
+            if render:
+                c.scene.text.render(c)
+            while c.ending is None:
+                opts = c.options()
+                if not opts:
+                    kind, msg = "dead_end", f"no choice is open in scene {c.scene.id!r}"
+                    break
+                if steps >= step_limit:
+                    kind, msg = "step_limit", f"still playing after {step_limit} choices (a loop?)"
+                    break
+                if render:
+                    for o in opts:
+                        if o.text is not None and o.text.plain is None:
+                            o.text.render(c)
+                if prefer and len(opts) > 1:
+                    fresh = [o for o in opts if id(c.scene.next if o is cont else o) not in taken_ids]
+                    pick = fresh[below(len(fresh))] if fresh else opts[below(len(opts))]
+                else:
+                    pick = opts[below(len(opts))] if len(opts) > 1 else opts[0]
+                taken_ids.add(id(c.scene.next if pick is cont else pick))
+                c.take(pick)
+                steps += 1
+                if render and c.scene.text.plain is None:
+                    c.scene.text.render(c)
+            else:
+                endings[c.ending] = endings.get(c.ending, 0) + 1
+                if render:
+                    story.endings[c.ending].epilogue.render(c)
+        except StoryRuntimeError as e:
+            kind, msg = "error", str(e)
+        out.steps += steps
+        scenes.update(c.visits)
+        out.taken.update(c.path)
+        if kind is not None:
+            out.unfinished[kind] += 1
+            if len(out.errors) < MAX_REPORTED_ERRORS:
+                out.errors.append({"seed": seed, "kind": kind, "message": msg,
+                                   "scene": c.scene.id, "choices": [cid for _, cid in c.path]})
+    return out
+
+
+# -- parallel runs -----------------------------------------------------------
+
+_STORY: Story | None = None
+
+
+def _init(story: Story) -> None:
+    global _STORY
+    _STORY = story
+
+
+def _work(job: tuple) -> Batch:
+    seeds, prefer, limit, render = job
+    return play_batch(_STORY, seeds, prefer, limit, render)  # type: ignore[arg-type]
+
+
+def batches(seed: int, runs: int) -> list[range]:
+    return [range(seed + i, seed + min(i + BATCH, runs)) for i in range(0, runs, BATCH)]
+
+
+def randomtest(story: Story, runs: int = 1000, seed: int = 0, jobs: int = 1, prefer: bool = True,
+               step_limit: int = DEFAULT_STEP_LIMIT, render: bool = True) -> dict:
+    """Play `runs` random playthroughs and return the report (a JSON-ready
+    dict that depends only on the story and the arguments, not on jobs)."""
+    parts = [(r, prefer, step_limit, render) for r in batches(seed, runs)]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(parts)))
+    if jobs == 1:
+        results = [play_batch(story, *p) for p in parts]
+    else:
+        import multiprocessing as mp
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ctx.Pool(jobs, initializer=_init, initargs=(story,)) as pool:
+            results = pool.map(_work, parts, chunksize=1)
+    return report(story, results, runs=runs, seed=seed, prefer=prefer, step_limit=step_limit)
+
+
+def report(story: Story, results: list[Batch], *, runs: int, seed: int, prefer: bool, step_limit: int) -> dict:
+    endings: dict[str, int] = dict.fromkeys(story.endings, 0)
+    scenes: set[str] = set()
+    taken: set = set()
+    unfinished = {"dead_end": 0, "step_limit": 0, "error": 0}
+    errors: list = []
+    steps = 0
+    for b in results:
+        steps += b.steps
+        for e, n in b.endings.items():
+            endings[e] += n
+        scenes |= b.scenes
+        taken |= b.taken
+        for k, n in b.unfinished.items():
+            unfinished[k] += n
+        errors.extend(b.errors)
+    errors.sort(key=lambda e: e["seed"])
+    all_choices = [(s.id, c.id) for s in story.scenes.values() for c in (s.choices or ())]
+    never_choices = [f"{s}.{c}" for s, c in all_choices if (s, c) not in taken]
+    never_scenes = [s for s in story.scenes if s not in scenes]
+
+    def pct(n: int, total: int) -> float:
+        return round(100.0 * n / total, 2) if total else 0.0
+
+    reached_endings = [e for e, n in endings.items() if n]
+    return {
+        "story": story.id,
+        "story_hash": story.hash,
+        "runs": runs,
+        "seed": seed,
+        "prefer_untaken": prefer,
+        "step_limit": step_limit,
+        "choices_made": steps,
+        "endings": {e: {"count": n, "percent": pct(n, runs)}
+                    for e, n in sorted(endings.items(), key=lambda kv: (-kv[1], kv[0]))},
+        "unfinished": unfinished,
+        "coverage": {
+            "scenes": {"reached": len(story.scenes) - len(never_scenes), "total": len(story.scenes),
+                       "percent": pct(len(story.scenes) - len(never_scenes), len(story.scenes)),
+                       "never": never_scenes},
+            "choices": {"taken": len(all_choices) - len(never_choices), "total": len(all_choices),
+                        "percent": pct(len(all_choices) - len(never_choices), len(all_choices)),
+                        "never": never_choices},
+            "endings": {"reached": len(reached_endings), "total": len(endings),
+                        "never": [e for e, n in endings.items() if not n]},
+        },
+        "errors": errors[:MAX_REPORTED_ERRORS],
+    }
+
+
+def format_report(r: dict, elapsed: float | None = None) -> str:
+    out = [f"{r['runs']} runs of {r['story']} from seed {r['seed']}: {r['choices_made']} choices"
+           + (f" in {elapsed:.2f} s ({r['choices_made'] / elapsed:,.0f} choices/s)" if elapsed else "")]
+    out.append("")
+    out.append("endings:")
+    width = max((len(e) for e in r["endings"]), default=0)
+    for e, v in r["endings"].items():
+        bar = "#" * round(v["percent"] / 2.5)
+        out.append(f"  {e.ljust(width)}  {v['count']:>7}  {v['percent']:6.2f}%  {bar}")
+    u = r["unfinished"]
+    if any(u.values()):
+        out.append(f"  (unfinished: {u['dead_end']} dead ends, {u['step_limit']} over the step limit, "
+                   f"{u['error']} errors)")
+    cov = r["coverage"]
+    out.append("")
+    out.append(f"coverage: scenes {cov['scenes']['reached']}/{cov['scenes']['total']} "
+               f"({cov['scenes']['percent']}%), choices {cov['choices']['taken']}/{cov['choices']['total']} "
+               f"({cov['choices']['percent']}%), endings {cov['endings']['reached']}/{cov['endings']['total']}")
+    for what, key in (("scenes never reached", "scenes"), ("choices never taken", "choices"),
+                      ("endings never reached", "endings")):
+        never = cov[key]["never"]
+        if never:
+            shown = ", ".join(never[:30]) + (f", ... ({len(never) - 30} more)" if len(never) > 30 else "")
+            out.append(f"  {what}: {shown}")
+    if r["errors"]:
+        out.append("")
+        out.append("failed runs (replay with: rocky-adventure transcript --seed SEED --choices ...):")
+        for e in r["errors"]:
+            out.append(f"  seed {e['seed']}: {e['kind']}: {e['message']}")
+            out.append(f"    choices: {','.join(e['choices'])}")
+    return "\n".join(out)
