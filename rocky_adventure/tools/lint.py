@@ -310,8 +310,9 @@ class _Linter:
 
 _WHERE = re.compile(r"^(.*?):(\d+):(\d+): error: (.*)$", re.S)
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f'’-]+")
-# {name} left from '{{name}}', $name / ${name} (Yarn, ChoiceScript), [name]
-_LOOKALIKE = re.compile(r"\{(?P<n1>[A-Za-z_]\w*)\}|\$\{?(?P<n2>[A-Za-z_]\w*)\}?|\[(?P<n3>[A-Za-z_]\w*)\]")
+# {name} left from '{{name}}', $name (Yarn, ChoiceScript), [name] (Twine). Not
+# ${name}: that is a real interpolation after a dollar sign ("${purse}").
+_LOOKALIKE = re.compile(r"\{(?P<n1>[A-Za-z_]\w*)\}|\$(?P<n2>[A-Za-z_]\w*)|\[(?P<n3>[A-Za-z_]\w*)\]")
 
 
 def _parts(parts):
