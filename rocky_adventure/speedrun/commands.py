@@ -1,0 +1,101 @@
+"""Speedrun sub-commands: `runs` and `verify`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _story_args, command, data_dir, load
+from .timer import format_time
+
+
+def _setup_runs(p):
+    _story_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--export-lss", metavar="CATEGORY",
+                   help="write a LiveSplit splits file (.lss) of CATEGORY's personal best to standard output")
+    p.add_argument("--seed-type", choices=["random", "set"], default="random",
+                   help="which leaderboard to export (default: random)")
+
+
+def cmd_runs(args) -> int:
+    from .records import Records
+    from .run import parse_category, segment_names
+    story = load(args.story, args.no_cache)
+    records = Records(data_dir(args), story.id)
+    if records.problem:
+        print(records.problem, file=sys.stderr)
+    if args.export_lss:
+        from .lss import export_lss
+        try:
+            cat = parse_category(story, args.export_lss)
+        except ValueError as e:
+            print(f"rocky-adventure runs: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        entry = records.entry(cat.key, args.seed_type)
+        title = cat.title + (" (set seed)" if args.seed_type == "set" else "")
+        sys.stdout.write(export_lss(story.title, title, segment_names(story, cat), entry))
+        return EXIT_OK
+    rows = records.table()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not rows:
+        print("No runs yet. Start one with: rocky-adventure play --speedrun --category any")
+        return EXIT_OK
+    head = ("category", "seeds", "attempts", "PB (IGT)", "PB (RTA)", "sum of best")
+    table = [head] + [(r["category"], r["seed_type"], str(r["attempts"]), format_time(r["pb_igt_ms"]),
+                       format_time(r["pb_rta_ms"]), format_time(r["sum_of_best_ms"])) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    for n, row in enumerate(table):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    recent = sorted((dict(run, category=r["category"]) for r in rows for run in r["recent"]),
+                    key=lambda x: x.get("date", ""), reverse=True)[:10]
+    if recent:
+        print("\nrecent runs:")
+        for run in recent:
+            state = "finished" if run.get("finished") else "unfinished"
+            if not run.get("valid", True):
+                state += ", invalid"
+            print(f"  {run.get('date', '?')}  {run['category']:<24} IGT {format_time(run.get('igt_ms')):>10}  "
+                  f"seed {run.get('seed')}  {state}  {run.get('file', '')}")
+    return EXIT_OK
+
+
+def _setup_verify(p):
+    _story_args(p)
+    p.add_argument("run_file", metavar="RUN.json", help="a run file written by speedrun mode")
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+
+def cmd_verify(args) -> int:
+    from .records import load_run_file
+    from .verify import verify_run
+    try:
+        data = load_run_file(args.run_file)
+    except ValueError as e:
+        print(f"REJECTED: {e}")
+        return EXIT_ERROR
+    story = load(args.story, args.no_cache)
+    verdict = verify_run(story, data)
+    if args.json:
+        print(json.dumps({"ok": verdict.ok, "reasons": verdict.reasons, "summary": verdict.summary}, indent=2))
+    elif verdict.ok:
+        s = verdict.summary
+        print(f"VERIFIED: {s['category']}, ending {s['ending']}, {s['choices']} choices, "
+              f"IGT {format_time(s['igt_ms'])}, RTA {format_time(s['rta_ms'])}, {s['seed_type']} seed {s['seed']}")
+        print("The run is legal and its choices reach that ending; its times are consistent with one another. "
+              "Verification cannot prove wall-clock time.")
+    else:
+        for r in verdict.reasons:
+            print(f"REJECTED: {r}")
+    return EXIT_OK if verdict.ok else EXIT_ERROR
+
+
+command("runs", "personal bests, recent runs, and LiveSplit export",
+        "rocky-adventure runs\n  rocky-adventure runs --export-lss any > rocky-any.lss", _setup_runs)(cmd_runs)
+command("verify", "re-simulate a run file and confirm it is legal",
+        "rocky-adventure verify ~/.local/share/rocky-adventure/speedrun/rocky-iv/runs/RUN.json",
+        _setup_verify)(cmd_verify)

@@ -1,0 +1,130 @@
+"""Verify a run file by simulating it again, headless.
+
+It proves that the run is legal and that its choices reach its ending, with
+split times consistent with its per-choice times. It cannot prove the
+wall-clock time: no key inside an open-source game can. See docs/speedrun.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine import IllegalChoice, Story, StoryError, choose, new_game
+from .run import RESTART, RUN_FORMAT, RUN_VERSION, Splitter, parse_category
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+class _Reject(Exception):
+    pass
+
+
+def _need(data: dict, key: str, typ, where: str = "") -> Any:
+    if key not in data:
+        raise _Reject(f"missing field {where + key!r}")
+    value = data[key]
+    ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
+    if not ok:
+        raise _Reject(f"field {where + key!r} has the wrong type")
+    return value
+
+
+def verify_run(story: Story, data: Any) -> Verdict:
+    try:
+        return _verify(story, data)
+    except _Reject as e:
+        return Verdict(False, [str(e)])
+
+
+def _verify(story: Story, data: Any) -> Verdict:
+    if not isinstance(data, dict):
+        raise _Reject("not a run file: expected a JSON object")
+    if data.get("format") != RUN_FORMAT:
+        raise _Reject("not a rocky-adventure run file")
+    version = _need(data, "version", int)
+    if version > RUN_VERSION:
+        raise _Reject(f"run file version {version} is newer than this game reads ({RUN_VERSION})")
+    _need(data, "game_version", str)
+    info = _need(data, "story", dict)
+    h = _need(info, "hash", str, "story.")
+    if h != story.hash:
+        raise _Reject("the story does not match: the run was played on other story files or packs "
+                      f"(run {h[:12]}, here {story.hash[:12]})")
+    seed = _need(data, "seed", int)
+    try:
+        category = parse_category(story, _need(data, "category", str))
+    except ValueError as e:
+        raise _Reject(str(e)) from None
+    if data.get("practice"):
+        raise _Reject("this is a practice run: practice never counts")
+    if data.get("valid") is not True:
+        reason = data.get("invalid_reason") or "no reason given"
+        raise _Reject(f"the run was marked invalid during play ({reason})")
+    choices = _need(data, "choices", list)
+    splits = _need(data, "splits", list)
+    final = _need(data, "final", dict)
+    for key, typ in (("igt_ms", int), ("rta_ms", int), ("choices", int), ("state_hash", str), ("endings", list)):
+        _need(final, key, typ, "final.")
+
+    state = new_game(story, seed)
+    splitter = Splitter(story, category)
+    computed = []
+    prev = (0, 0)
+    count = 0
+    for i, entry in enumerate(choices, 1):
+        if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str) and isinstance(entry[1], str)
+                and all(isinstance(x, int) and not isinstance(x, bool) for x in entry[2:])):
+            raise _Reject(f"choice {i} is damaged: expected [scene, choice, igt_ms, rta_ms]")
+        scene, cid, igt, rta = entry
+        if splitter.done:
+            raise _Reject(f"choice {i} comes after the run was already over")
+        if scene != state.scene:
+            raise _Reject(f"choice {i}: the run says scene {scene!r}, but the story is at {state.scene!r}")
+        if igt < 0 or rta < 0 or igt > rta:
+            raise _Reject(f"choice {i}: impossible times (IGT {igt} ms, RTA {rta} ms)")
+        if igt < prev[0] or rta < prev[1]:
+            raise _Reject(f"choice {i}: time goes backwards")
+        if i == 1 and (igt, rta) != (0, 0):
+            raise _Reject("the first choice must be at 0 ms: the timer starts on it")
+        prev = (igt, rta)
+        if cid == RESTART:
+            if not category.all_endings:
+                raise _Reject(f"choice {i}: only All Endings runs restart the story")
+            state = new_game(story, seed)
+            continue
+        try:
+            state = choose(story, state, cid)
+        except IllegalChoice as e:
+            raise _Reject(f"choice {i}: {e}") from None
+        except StoryError as e:
+            raise _Reject(f"choice {i}: the story failed: {e}") from None
+        count += 1
+        computed.extend(splitter.after(state, igt, rta))
+    if not splitter.done:
+        raise _Reject(f"the choices do not reach the end of the {category.title} category")
+    if len(splits) != len(computed):
+        raise _Reject(f"the run has {len(splits)} splits; its choices give {len(computed)}")
+    for i, (got, want) in enumerate(zip(splits, computed), 1):
+        if not isinstance(got, dict) or got.get("name") != want.name:
+            raise _Reject(f"split {i} is not {want.name!r}")
+        if got.get("igt_ms") != want.igt_ms or got.get("rta_ms") != want.rta_ms:
+            raise _Reject(f"split {i} ({want.name}) times do not match the per-choice times")
+    if (final["igt_ms"], final["rta_ms"]) != prev:
+        raise _Reject("the final time does not match the last choice's time")
+    if final["choices"] != count:
+        raise _Reject(f"the run claims {final['choices']} choices; it has {count}")
+    endings = list(splitter.found) if category.all_endings else [state.ending]
+    if final["endings"] != endings or final.get("ending") != state.ending:
+        raise _Reject(f"the ending does not match: the choices reach {state.ending!r}")
+    if final["state_hash"] != state.digest(story):
+        raise _Reject("the final state hash does not match the simulation")
+    return Verdict(True, [], {
+        "category": category.title, "seed": seed, "seed_type": data.get("seed_type"), "ending": state.ending,
+        "igt_ms": prev[0], "rta_ms": prev[1], "choices": count,
+    })
