@@ -1,0 +1,300 @@
+"""The Textual app: screens over a Session. The engine decides; the app
+renders and forwards keys.
+
+The story loads in a thread worker (usually from the load cache), so the
+title screen is interactive on the first frame."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..storage import (
+    AUTOSAVE,
+    SaveError,
+    Settings,
+    Storage,
+    Writer,
+    format_play_time,
+    load_settings,
+    save_settings,
+)
+from .themes import THEMES
+from .title import TitleScreen
+
+MIN_SIZE = (60, 20)
+QUICKSAVE = ("quicksave", "Quick save")
+
+
+class RockyApp(App[int]):
+    CSS_PATH = "rocky.tcss"
+    TITLE = "rocky-adventure"
+    BINDINGS = [
+        Binding("ctrl+q", "request_quit", "Quit", priority=True),
+        Binding("f1", "help", "Help", show=False),
+    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-normal"), (110, "-wide")]
+
+    def __init__(self, story_path: str | None = None, *, story=None, seed: int | None = None,
+                 data_dir: Path | None = None, use_cache: bool = True, settings: Settings | None = None,
+                 clock: Callable[[], datetime] = datetime.now, monotonic: Callable[[], float] = time.monotonic,
+                 motion: bool = True) -> None:
+        """`story` skips loading (tests); `data_dir` None keeps nothing on
+        disk; `clock`/`monotonic` and motion=False freeze time for snapshots."""
+        super().__init__()
+        self.story_path = story_path
+        self.story = story
+        self.seed = seed
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.use_cache = use_cache
+        self.clock = clock
+        self.monotonic = monotonic
+        self.delta_seconds: float | None = 2.5 if motion else None
+        self.writer = Writer()
+        self.settings = settings or (load_settings(self.data_dir) if self.data_dir else Settings())
+        self.storage: Storage | None = None
+        self.session = None
+        self.load_error = None
+        self._when_loaded: list[str] = []
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = self.settings.theme if self.settings.theme in self.available_themes else "rocky"
+
+    def get_default_screen(self) -> Screen:
+        return TitleScreen()
+
+    # -- loading the story
+    def on_mount(self) -> None:
+        self.check_size()
+        if self.story is not None:
+            self.story_ready(self.story)
+        else:
+            self.run_worker(self._load_story, thread=True, exit_on_error=False, name="load-story")
+
+    def _load_story(self) -> None:
+        from ..engine import StoryLoadError, load_story
+        try:
+            story = load_story(self.story_path, cache=self.use_cache)
+        except StoryLoadError as e:
+            self.call_from_thread(self._load_failed, e)
+            return
+        self.call_from_thread(self.story_ready, story)
+
+    def _load_failed(self, error) -> None:
+        self.load_error = error
+        self.exit(1)
+
+    def story_ready(self, story) -> None:
+        self.story = story
+        self.title = story.title
+        if self.data_dir is not None:
+            self.storage = Storage(self.data_dir, story.id, self.writer, self.clock)
+        self.refresh_title()
+        pending, self._when_loaded = self._when_loaded, []
+        for action in pending:
+            self.do(action)
+
+    def do(self, action: str) -> None:
+        """Run one of the app's actions by name, now."""
+        getattr(self, f"action_{action}")()
+
+    def refresh_title(self) -> None:
+        screen = self.screen
+        if isinstance(screen, TitleScreen) and screen.is_mounted:
+            screen.refresh_story()
+
+    def _need_story(self, action: str) -> bool:
+        """False (and the action runs later) while the story is loading."""
+        if self.story is None:
+            self._when_loaded.append(action)
+            return False
+        return True
+
+    # -- the size notice
+    def check_size(self) -> None:
+        from .dialogs import TooSmallScreen
+        w, h = self.size
+        small = w < MIN_SIZE[0] or h < MIN_SIZE[1]
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen(MIN_SIZE))
+        elif not small and showing:
+            self.pop_screen()
+
+    # -- screens
+    def game_screen(self):
+        from .game import GameScreen
+        for screen in self.screen_stack:
+            if isinstance(screen, GameScreen):
+                return screen
+        return None
+
+    def show_title(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, TitleScreen):
+            self.pop_screen()
+
+    def start_session(self, session) -> None:
+        from .game import GameScreen
+        self.show_title()
+        self.session = session
+        self.push_screen(GameScreen(session))
+
+    def continue_summary(self) -> str:
+        """One line about the game Continue resumes, or "" if there is none."""
+        s = self.session
+        if s is not None:
+            where = s.chapter_title() + (f" \u203a {s.scene_title()}" if s.scene_title() else "")
+            return f"Continue: {where} \u00b7 {format_play_time(s.play_time)} played"
+        if self.storage is None or not self.storage.has_autosave():
+            return ""
+        infos, _ = self.storage.list_saves()
+        auto = next((i for i in infos if i.is_autosave), None)
+        if auto is None:
+            return ""
+        where = auto.chapter + (f" \u203a {auto.scene_title}" if auto.scene_title else "")
+        return f"Continue: {where} \u00b7 {format_play_time(auto.play_time)} played \u00b7 {auto.when()}"
+
+    # -- actions
+    def action_new_game(self) -> None:
+        if not self._need_story("new_game"):
+            return
+        from .session import Session
+        self.start_session(Session.new(self.story, self.seed, self.storage, self.monotonic))
+
+    def action_continue_game(self) -> None:
+        if not self._need_story("continue_game"):
+            return
+        if self.session is not None:
+            if self.game_screen() is None:
+                self.start_session(self.session)
+            return
+        self.load_slot(AUTOSAVE)
+
+    def load_slot(self, slot: str) -> None:
+        from .session import Session
+        if self.storage is None:
+            return
+        try:
+            loaded = self.storage.load_save(self.story, slot)
+        except SaveError as e:
+            self.notify(str(e), title="Could not load", severity="error", timeout=10, markup=False)
+            self.refresh_title()
+            return
+        session = Session.from_save(self.story, loaded, self.storage, self.monotonic)
+        self.start_session(session)
+        for note in loaded.notes:
+            self.notify(note, severity="warning", timeout=8, markup=False)
+        self.notify(f"Loaded '{loaded.info.name}'.", timeout=2, markup=False)
+
+    def action_load(self) -> None:
+        if not self._need_story("load"):
+            return
+        from .dialogs import SaveLoadScreen
+
+        def done(result) -> None:
+            if result and result[0] == "load":
+                self.load_slot(result[1])
+
+        self.push_screen(SaveLoadScreen("load"), done)
+
+    def action_save(self) -> None:
+        if self.session is None or self.game_screen() is None:
+            self.notify("Start or continue a game to save it.", severity="warning", timeout=3)
+            return
+        from .dialogs import SaveLoadScreen
+        s = self.session
+        default = s.chapter_title() + (f" \u00b7 {s.scene_title()}" if s.scene_title() else "")
+
+        def done(result) -> None:
+            if result and result[0] == "save":
+                self.save_to(result[1], result[2])
+
+        self.push_screen(SaveLoadScreen("save", default), done)
+
+    def save_to(self, slot: str, name: str) -> None:
+        if self.session is None or self.storage is None:
+            return
+        self.session.save(slot, name)
+        self.notify(f"Saved as '{name}'.", timeout=2, markup=False)
+
+    def action_endings(self) -> None:
+        if not self._need_story("endings"):
+            return
+        from .pages import GalleryScreen
+        gallery = self.storage.load_gallery() if self.storage is not None else {}
+        self.push_screen(GalleryScreen(self.story, gallery))
+
+    def action_settings(self) -> None:
+        from .dialogs import SettingsScreen
+        self.push_screen(SettingsScreen())
+
+    def action_help(self) -> None:
+        from .pages import HelpScreen
+        self.push_screen(HelpScreen())
+
+    def update_settings(self, **changes) -> None:
+        for key, value in changes.items():
+            setattr(self.settings, key, value)
+        if "theme" in changes and changes["theme"] in self.available_themes:
+            self.theme = changes["theme"]
+        if self.data_dir is not None:
+            save_settings(self.data_dir, self.settings, self.writer)
+
+    def watch_theme(self, theme: str) -> None:
+        if self.settings.theme != theme:  # changed from the command palette
+            self.update_settings(theme=theme)
+
+    # -- quitting
+    def action_request_quit(self) -> None:
+        s = self.session
+        if s is not None and s.dirty and s.state.turns > 0 and self.storage is not None:
+            from .dialogs import ConfirmQuitScreen
+
+            def done(answer) -> None:
+                if answer == "save":
+                    self.save_to(*QUICKSAVE)
+                if answer in ("save", "quit"):
+                    self.quit_now()
+
+            if not isinstance(self.screen, ConfirmQuitScreen):
+                self.push_screen(ConfirmQuitScreen(), done)
+            return
+        self.quit_now()
+
+    def quit_now(self) -> None:
+        if self.session is not None:
+            self.session.pause()
+            self.session.autosave()  # keep the play time
+        self.writer.flush()
+        self.exit(0)
+
+    async def action_quit(self) -> None:
+        self.action_request_quit()
+
+    # -- the command palette
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        in_game = self.session is not None and self.game_screen() is not None
+        yield SystemCommand("New game", "Start the story from the beginning", self.action_new_game)
+        if self.session is not None or (self.storage is not None and self.storage.has_autosave()):
+            yield SystemCommand("Continue", "Resume where you left off", self.action_continue_game)
+        if in_game:
+            yield SystemCommand("Save", "Save to a named slot", self.action_save)
+            game = self.game_screen()
+            yield SystemCommand("Undo", "Go back one choice", game.action_undo)
+            yield SystemCommand("History", "Every passage so far; go back to an earlier choice",
+                                game.action_history)
+            yield SystemCommand("Title screen", "Back to the title (the game is autosaved)", self.show_title)
+        yield SystemCommand("Load", "Load a saved game", self.action_load)
+        yield SystemCommand("Endings", "The endings gallery", self.action_endings)
+        yield SystemCommand("Settings", "Text speed, theme, skip text already read", self.action_settings)
+        yield SystemCommand("Help", "Every key", self.action_help)
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
+        yield SystemCommand("Quit", "Quit the game", self.action_request_quit)

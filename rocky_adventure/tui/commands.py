@@ -1,0 +1,90 @@
+"""The `play` command, and what bare `rocky-adventure` runs.
+
+Textual is imported only inside the handler, so start-up of every other
+command (and `check`) does not pay for it.
+
+Adding an option to `play`: append a function to PLAY_ARGUMENTS that adds
+it to the parser (or add it in `_setup_play`), give it a default in
+PlayOptions, and read it there. Bare `rocky-adventure` passes a namespace
+without any of these options, so PlayOptions.from_args reads each one with
+its default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .. import cli
+
+# Extra arguments for `play`, added by other modules: each gets the parser.
+PLAY_ARGUMENTS: list[Callable[[argparse.ArgumentParser], None]] = []
+
+
+def _seed(text: str) -> int:
+    from ..engine.rng import MAX_SEED
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= n <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to {MAX_SEED}, got {n}")
+    return n
+
+
+def _setup_play(p: argparse.ArgumentParser) -> None:
+    cli._story_args(p)
+    p.add_argument("--seed", type=_seed, metavar="N",
+                   help="the run's random seed: the same seed and choices give the same story (default: random)")
+    p.add_argument("--plain", action="store_true",
+                   help="plain numbered text on stdin/stdout, no TUI: for screen readers, pipes and scripts")
+    for add in PLAY_ARGUMENTS:
+        add(p)
+
+
+@dataclass
+class PlayOptions:
+    """Everything `play` was asked for, with defaults for bare `rocky-adventure`."""
+
+    story: str | None = None
+    no_cache: bool = False
+    seed: int | None = None
+    plain: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> PlayOptions:
+        return cls(**{f.name: getattr(args, f.name, f.default) for f in fields(cls)})
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    opts = PlayOptions.from_args(args)
+    data_dir = cli.data_dir(args)
+    if opts.plain:
+        from ..plain import run_plain
+        story = cli.load(opts.story, opts.no_cache)
+        return run_plain(story, opts.seed)
+    return run_game(opts, data_dir)
+
+
+def run_game(opts: PlayOptions, data_dir: Path) -> int:
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        print("rocky-adventure: the game needs a terminal; for pipes and scripts use "
+              "`rocky-adventure play --plain`", file=sys.stderr)
+        return cli.EXIT_USAGE
+    from .app import RockyApp
+    app = RockyApp(story_path=opts.story, seed=opts.seed, data_dir=data_dir, use_cache=not opts.no_cache)
+    app.run()
+    if app.load_error is not None:
+        for d in app.load_error.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return cli.EXIT_ERROR
+    return app.return_code or 0
+
+
+cli.command("play", "play the story in the terminal (the default command)",
+            "rocky-adventure play --seed 7\n  printf '1\\n2\\n' | rocky-adventure play --plain --seed 7",
+            _setup_play)(cmd_play)
+cli.DEFAULT_COMMAND = cmd_play

@@ -1,0 +1,220 @@
+"""Dialogs: save and load slots, settings, the quit confirmation, and the
+notice shown when the terminal is too small."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, Switch
+from textual.widgets.option_list import Option
+
+from ..storage import TEXT_SPEEDS, SaveInfo, Settings, format_play_time, slot_for_name
+from .base import SizeAware
+
+
+def slot_content(info: SaveInfo) -> Content:
+    where = info.chapter + (f" \u203a {info.scene_title}" if info.scene_title else "")
+    if info.ending:
+        where += " \u00b7 THE END"
+    name = Content.styled(info.name, "bold $accent" if info.is_autosave else "bold")
+    details = Content.assemble(("   ", ""), Content(where),
+                               (f" \u00b7 {format_play_time(info.play_time)} \u00b7 {info.when()}",
+                                "$text-muted"))
+    return Content("\n").join([name, details])
+
+
+class SaveLoadScreen(SizeAware, ModalScreen):
+    """Named slots. Dismisses with ("save", slot, name), ("load", slot) or None."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("delete", "delete", "Delete slot"),
+    ]
+
+    def __init__(self, mode: str, default_name: str = "") -> None:
+        super().__init__()
+        self.mode = mode  # "save" | "load"
+        self.default_name = default_name
+        self.infos: list[SaveInfo] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="slots") as box:
+            box.border_title = "SAVE" if self.mode == "save" else "LOAD"
+            if self.mode == "save":
+                yield Label(Content.styled("Name a new save, or pick a slot to overwrite:", "$text-muted"))
+                yield Input(value=self.default_name, placeholder="name this save", id="name", max_length=60,
+                            compact=True)
+            yield OptionList(id="slots")
+            hint = "enter: save \u00b7 del: delete \u00b7 esc: cancel" if self.mode == "save" else \
+                "enter: load \u00b7 del: delete \u00b7 esc: cancel"
+            yield Static(Content.styled(hint, "$text-muted"), id="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.refresh_slots()
+        if self.mode == "save":
+            self.query_one("#name", Input).focus()
+        else:
+            self.query_one("#slots").focus()
+
+    def refresh_slots(self) -> None:
+        storage = self.app.storage
+        infos, problems = storage.list_saves() if storage is not None else ([], [])
+        for p in problems:
+            self.notify(p.message(), severity="warning", timeout=8, markup=False)
+        self.infos = infos
+        slots = self.query_one("#slots", OptionList)
+        slots.clear_options()
+        for info in infos:
+            disabled = self.mode == "save" and info.is_autosave
+            slots.add_option(Option(slot_content(info), id=info.slot, disabled=disabled))
+        if not infos:
+            slots.add_option(Option(Content.styled("No saves yet.", "italic $text-muted"), disabled=True))
+
+    @on(Input.Submitted, "#name")
+    def named(self, event: Input.Submitted) -> None:
+        name = event.value.strip() or self.default_name or "Save"
+        existing = next((i for i in self.infos if i.name == name and not i.is_autosave), None)
+        self.dismiss(("save", existing.slot if existing else slot_for_name(name), name))
+
+    @on(OptionList.OptionSelected, "#slots")
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        info = next((i for i in self.infos if i.slot == event.option.id), None)
+        if info is None:
+            return
+        if self.mode == "save":
+            self.dismiss(("save", info.slot, info.name))
+        else:
+            self.dismiss(("load", info.slot))
+
+    def action_delete(self) -> None:
+        slots = self.query_one("#slots", OptionList)
+        if slots.highlighted is None or not self.infos:
+            return
+        option = slots.get_option_at_index(slots.highlighted)
+        info = next((i for i in self.infos if i.slot == option.id), None)
+        if info is None:
+            return
+        self.app.storage.delete_save(info.slot)
+        self.notify(f"Deleted the save '{info.name}'.", timeout=2, markup=False)
+        self.refresh_slots()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+SPEED_LABELS = {"slow": "Slow", "normal": "Normal", "fast": "Fast", "instant": "Instant"}
+
+
+class SettingsScreen(SizeAware, ModalScreen):
+    """Text speed, theme and skip-read; every change applies and is kept at once."""
+
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        settings: Settings = self.app.settings
+        themes = sorted(self.app.available_themes)
+        with Vertical(id="dialog", classes="settings") as box:
+            box.border_title = "SETTINGS"
+            with Horizontal(classes="row"):
+                yield Label("Text speed", classes="row-label")
+                yield Select([(SPEED_LABELS[k], k) for k in TEXT_SPEEDS], value=settings.text_speed,
+                             allow_blank=False, compact=True, id="speed")
+            with Horizontal(classes="row"):
+                yield Label("Theme", classes="row-label")
+                yield Select([(t, t) for t in themes], value=self.app.theme, allow_blank=False,
+                             compact=True, id="theme")
+            with Horizontal(classes="row"):
+                yield Label("Skip text already read", classes="row-label")
+                yield Switch(value=settings.skip_read, id="skip-read")
+            yield Button("Done", variant="primary", compact=True, id="done")
+
+    def on_mount(self) -> None:
+        self.query_one("#speed").focus()
+
+    @on(Select.Changed, "#speed")
+    def speed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.app.update_settings(text_speed=event.value)
+
+    @on(Select.Changed, "#theme")
+    def theme(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.app.update_settings(theme=event.value)
+
+    @on(Switch.Changed, "#skip-read")
+    def skip(self, event: Switch.Changed) -> None:
+        self.app.update_settings(skip_read=event.value)
+
+    @on(Button.Pressed, "#done")
+    def done(self) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmQuitScreen(SizeAware, ModalScreen):
+    """Dismisses with "save" (quick save, then quit), "quit" or None."""
+
+    BINDINGS = [
+        Binding("escape,n", "cancel", "Cancel"),
+        Binding("s", "choose('save')", "Save and quit"),
+        Binding("q,y", "choose('quit')", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="confirm") as box:
+            box.border_title = "QUIT?"
+            yield Static(Content.assemble(
+                ("Your last choice is not in a save slot.\n", "bold"),
+                ("The autosave has it, so Continue will bring you back here.", "$text-muted")), id="confirm-text")
+            with Horizontal(id="buttons"):
+                yield Button("Save and quit", variant="primary", compact=True, id="save")
+                yield Button("Quit", variant="error", compact=True, id="quit")
+                yield Button("Cancel", compact=True, id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#save").focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_choose(self, what: str) -> None:
+        self.dismiss(what)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TooSmallScreen(SizeAware, Screen):
+    """Shown instead of the game while the terminal is under the minimum size."""
+
+    BINDINGS = [Binding("ctrl+q", "app.request_quit", "Quit", priority=True)]
+
+    def __init__(self, min_size: tuple[int, int]) -> None:
+        super().__init__()
+        self.min_size = min_size
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
+
+    def on_mount(self) -> None:
+        self.show_size()
+
+    def on_resize(self, event) -> None:
+        super().on_resize(event)
+        if self.is_attached:
+            self.show_size()
+
+    def show_size(self) -> None:
+        w, h = self.app.size
+        mw, mh = self.min_size
+        self.query_one("#too-small", Static).update(Content.assemble(
+            ("Make the terminal larger\n", "bold $accent"),
+            (f"The game needs {mw}\u00d7{mh}; this one is {w}\u00d7{h}.", "$text-muted")))

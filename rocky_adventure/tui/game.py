@@ -1,0 +1,232 @@
+"""The game screen: header, story text, choices, the sidebar and the fight
+HUD. It renders what the Session says and forwards keys to it."""
+
+from __future__ import annotations
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+
+from ..engine import IllegalChoice
+from ..storage import TEXT_SPEEDS, format_play_time
+from .base import SizeAware
+from .session import Session
+from .widgets import ChoiceList, SceneHeader, StatBar, StoryText, story_content
+
+# The choices offered at an ending, after the epilogue.
+ENDING_MENU = (("_again", "Play again"), ("_gallery", "See the endings"), ("_title", "Back to the title"))
+
+
+class GameScreen(SizeAware, Screen):
+    BINDINGS = [
+        Binding("1", "choose(1)", "Choose", key_display="1-9"),
+        *(Binding(str(i), f"choose({i})", show=False) for i in range(2, 10)),
+        Binding("u,ctrl+z", "undo", "Undo"),
+        Binding("h", "history", "History"),
+        Binding("s", "save", "Save"),
+        Binding("l", "app.load", "Load"),
+        Binding("e", "app.endings", "Endings", show=False),
+        Binding("o", "app.settings", "Settings", show=False),
+        Binding("f1,question_mark", "app.help", "Help"),
+        Binding("escape", "to_title", "Menu"),
+        Binding("pageup", "scroll_text(-1)", show=False),
+        Binding("pagedown", "scroll_text(1)", show=False),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self._hud_shown: bool | None = None
+
+    # -- layout
+    def compose(self) -> ComposeResult:
+        story = self.session.story
+        display = story.display
+        yield SceneHeader(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                with Vertical(id="hud") as hud:
+                    hud.border_title = "ROUND"
+                    with Horizontal(id="hud-bars"):
+                        for bar in display.hud_bars:
+                            yield self._bar(bar.var, health=True, prefix="hud")
+                with VerticalScroll(id="text-scroll"):
+                    yield StoryText(id="story")
+                yield ChoiceList(id="choices")
+            with Vertical(id="sidebar") as side:
+                side.border_title = "CORNER"
+                for name in display.sidebar:
+                    yield self._bar(name, health=False, prefix="side")
+                yield Static(Content(""), id="run-info")
+        yield Footer()
+
+    def _bar(self, name: str, health: bool, prefix: str) -> StatBar:
+        var = self.session.story.var(name)
+        value = self.session.state.var(self.session.story, name)
+        return StatBar(name, var.label, var.min, var.max, value, health=health,
+                       delta_seconds=getattr(self.app, "delta_seconds", 2.5), id=f"{prefix}-{name}")
+
+    def on_mount(self) -> None:
+        if not self.session.story.display.sidebar:
+            self.add_class("-no-sidebar")
+        self.render_scene(animate=True)
+
+    def on_screen_suspend(self) -> None:
+        self.session.pause()
+
+    def on_screen_resume(self) -> None:
+        self.session.resume()
+        self.update_info()
+
+    # -- drawing
+    def render_scene(self, animate: bool = True) -> None:
+        s = self.session
+        app = self.app
+        text = s.text()
+        ending = s.ending()
+        self.query_one(SceneHeader).set(s.chapter_title(), s.scene_title(), self.turn_label())
+        choices = s.choices() if ending is None else list(ENDING_MENU)
+        choice_list = self.query_one(ChoiceList)
+        choice_list.set_choices(choices)
+        settings = app.settings
+        cps = TEXT_SPEEDS.get(settings.text_speed, 0.0) if animate else 0.0
+        if settings.skip_read and s.is_read(text):
+            cps = 0.0
+        self._text = text
+        story_text = self.query_one(StoryText)
+        choice_list.set_class(cps > 0, "-waiting")
+        story_text.show(story_content(text, ending), cps)
+        self.query_one("#text-scroll", VerticalScroll).scroll_home(animate=False)
+        self.update_bars()
+        self.update_info()
+        self.refresh_bindings()
+        reached = s.last_ending
+        if reached is not None and reached.new:
+            app.notify(f"New ending: {reached.title}. {reached.found} of {reached.total} found.",
+                       title="Endings gallery", markup=False)
+
+    def turn_label(self) -> str:
+        n = self.session.state.turns
+        return f"turn {n}"
+
+    def update_bars(self) -> None:
+        s = self.session
+        values = s.values()
+        for bar in self.query(StatBar):
+            bar.set_value(values[bar.var])
+        active = s.hud_active()
+        if active != self._hud_shown:
+            self._hud_shown = active
+            self.set_class(active, "-hud")
+        if active:
+            shown = set(s.hud_bars())
+            for bar in self.query_one("#hud-bars").query(StatBar):
+                bar.display = bar.var in shown
+            hud = self.query_one("#hud")
+            round_var = s.story.display.hud_round
+            if round_var:
+                top = s.story.var(round_var).max
+                rnd = values[round_var]
+                hud.border_title = f"ROUND {rnd}" + (f" / {top}" if top else "")
+            else:
+                hud.border_title = "FIGHT"
+
+    def update_info(self) -> None:
+        s = self.session
+        info = Content.assemble(("seed ", "$text-muted"), f"{s.seed}\n", ("time ", "$text-muted"),
+                                format_play_time(s.play_time))
+        self.query_one("#run-info", Static).update(info)
+
+    # -- the typewriter
+    def on_key(self, event: events.Key) -> None:
+        text = self.query_one(StoryText)
+        if text.revealing:
+            text.finish()
+            event.stop()
+            event.prevent_default()
+
+    @on(StoryText.Revealed)
+    def revealed(self) -> None:
+        self.query_one(ChoiceList).remove_class("-waiting")
+        self.session.mark_read(self._text)
+        self.query_one(ChoiceList).focus()
+
+    # -- choosing
+    @on(OptionList.OptionSelected, "#choices")
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.take(event.option.id)
+
+    def action_choose(self, n: int) -> None:
+        choice_list = self.query_one(ChoiceList)
+        if not 1 <= n <= choice_list.option_count:
+            self.app.bell()
+            return
+        option = choice_list.get_option_at_index(n - 1)
+        if option.id is not None:
+            self.take(option.id)
+
+    def take(self, choice_id: str) -> None:
+        if self.query_one(StoryText).revealing:
+            self.query_one(StoryText).finish()
+            return
+        if choice_id.startswith("_"):
+            self.ending_action(choice_id)
+            return
+        try:
+            self.session.choose(choice_id)
+        except IllegalChoice:
+            self.app.bell()
+            return
+        self.render_scene(animate=True)
+
+    def ending_action(self, action: str) -> None:
+        if action == "_again":
+            self.app.do("new_game")
+        elif action == "_gallery":
+            self.app.do("endings")
+        else:
+            self.action_to_title()
+
+    # -- going back
+    def action_undo(self) -> None:
+        if self.session.undo():
+            self.render_scene(animate=False)
+            self.notify("Went back one choice.", timeout=1.5)
+        else:
+            self.app.bell()
+            self.notify("Nothing to undo: this is the start of the story.", severity="warning", timeout=2)
+
+    def action_history(self) -> None:
+        from .pages import HistoryScreen
+
+        def jump(index: int | None) -> None:
+            if index is not None and index < len(self.session.states) - 1:
+                self.session.rewind(index)
+                self.render_scene(animate=False)
+                self.notify("Went back in the story.", timeout=1.5)
+
+        self.app.push_screen(HistoryScreen(self.session.history()), jump)
+
+    def action_save(self) -> None:
+        self.app.do("save")
+
+    def action_to_title(self) -> None:
+        self.app.show_title()
+
+    def action_scroll_text(self, direction: int) -> None:
+        scroll = self.query_one("#text-scroll", VerticalScroll)
+        if direction < 0:
+            scroll.scroll_page_up()
+        else:
+            scroll.scroll_page_down()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "undo":
+            return len(self.session.states) > 1 or None
+        return True

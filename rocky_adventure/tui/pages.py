@@ -1,0 +1,197 @@
+"""Full-screen pages: the history (backlog), the endings gallery and help."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..plain import paragraphs
+from .base import SizeAware
+from .session import Passage
+from .widgets import bar_line
+
+
+def page_header(title: str, detail: str = "") -> Static:
+    c = Content.assemble((" \u25c6 ", "bold $primary"), (title, "bold $accent"))
+    if detail:
+        c = Content.assemble(c, ("   ", ""), (detail, "$text-muted"))
+    return Static(c, classes="page-header")
+
+
+class BackScreen(SizeAware, Screen):
+    BINDINGS = [Binding("escape,q", "back", "Back")]
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+# -- history -------------------------------------------------------------------
+
+def passage_content(p: Passage, current: bool) -> Content:
+    head = Content.assemble((f"{p.index:>3}  ", "$text-muted"), (p.title or p.scene, "bold $accent"))
+    parts = [head, *(Content(para) for para in paragraphs(p.text))]
+    if p.choice is not None:
+        parts.append(Content.assemble(("  \u203a ", "bold $primary"), (p.choice, "bold")))
+    elif current:
+        parts.append(Content.styled("  \u25c6 you are here", "italic $text-muted"))
+    return Content("\n").join(parts)
+
+
+class HistoryScreen(BackScreen):
+    """Every passage and choice of this run; enter goes back to before a
+    choice, to choose again."""
+
+    BINDINGS = [Binding("enter", "jump", "Go back to this choice", show=True)]
+
+    def __init__(self, passages: list[Passage]) -> None:
+        super().__init__()
+        self.passages = passages
+
+    def compose(self) -> ComposeResult:
+        n = len(self.passages) - 1
+        yield page_header("HISTORY", f"{n} choice{'s' if n != 1 else ''} so far \u00b7 "
+                                     "enter: go back to before a choice")
+        last = len(self.passages) - 1
+        yield OptionList(*(Option(passage_content(p, i == last), id=str(i))
+                           for i, p in enumerate(self.passages)), id="history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        history = self.query_one("#history", OptionList)
+        history.highlighted = max(history.option_count - 2, 0)
+        history.focus()
+        self.call_after_refresh(history.scroll_end, animate=False)
+
+    @on(OptionList.OptionSelected, "#history")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._jump(int(event.option.id or 0))
+
+    def action_jump(self) -> None:
+        h = self.query_one("#history", OptionList).highlighted
+        if h is not None:
+            self._jump(h)
+
+    def _jump(self, index: int) -> None:
+        if index >= len(self.passages) - 1:
+            self.notify("That is where you are now.", timeout=1.5)
+            return
+        self.dismiss(index)
+
+
+# -- the endings gallery -----------------------------------------------------------
+
+def _day(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d")
+    except (TypeError, ValueError):
+        return ""
+
+
+def ending_content(title: str, entry: dict | None) -> Content:
+    if entry is None:
+        return Content("\n").join([Content.styled("???", "bold $text-muted"),
+                                   Content.styled("Not found yet.", "italic $text-disabled")])
+    epilogue = [Content.styled(p, "italic") for p in paragraphs(str(entry.get("epilogue", "")))]
+    times = int(entry.get("times", 1) or 1)
+    meta = f"found {_day(str(entry.get('found', '')))}" + (f" \u00b7 reached {times} times" if times > 1 else "")
+    return Content("\n").join([Content.styled(title, "bold $accent"), *epilogue,
+                               Content.styled(meta.strip(), "$text-muted")])
+
+
+class GalleryScreen(BackScreen):
+    def __init__(self, story, gallery: dict[str, dict]) -> None:
+        super().__init__()
+        self.story = story
+        self.gallery = gallery
+
+    def compose(self) -> ComposeResult:
+        endings = self.story.endings
+        found = sum(1 for k in endings if k in self.gallery)
+        total = len(endings)
+        pct = round(100 * found / total) if total else 0
+        yield page_header("ENDINGS", f"{found} of {total} found \u00b7 {pct}%")
+        yield Static(id="gallery-bar")
+        with VerticalScroll(id="gallery"):
+            for eid, ending in endings.items():
+                entry = self.gallery.get(eid)
+                yield Static(ending_content(ending.title, entry),
+                             classes="ending" + (" -found" if entry else " -locked"))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#gallery").focus()
+
+    def on_resize(self, event) -> None:
+        super().on_resize(event)
+        self.draw_bar()
+
+    def draw_bar(self) -> None:
+        endings = self.story.endings
+        found = sum(1 for k in endings if k in self.gallery)
+        bar = self.query_one("#gallery-bar", Static)
+        width = max(bar.size.width, 10)
+        bar.update(bar_line(width, found / len(endings) if endings else 0.0, "$accent"))
+
+
+# -- help --------------------------------------------------------------------------
+
+HELP = (
+    ("Playing", (
+        ("1-9", "take a choice"),
+        ("\u2191 \u2193  enter", "move through the choices and take one (the mouse works too)"),
+        ("any key, click", "show the whole text at once while it is being typed"),
+        ("pgup pgdn", "scroll the story text"),
+        ("u  ctrl+z", "undo: go back one choice"),
+        ("h", "history: every passage so far; go back to any earlier choice"),
+        ("s", "save to a named slot"),
+        ("l", "load a save"),
+        ("e", "the endings gallery"),
+        ("o", "settings: text speed, theme, skip text already read"),
+        ("esc", "back to the title screen (the game is autosaved)"),
+    )),
+    ("Title screen", (
+        ("n", "new game"),
+        ("c", "continue where you left off"),
+        ("l  e  o", "load, endings, settings"),
+    )),
+    ("Everywhere", (
+        ("f1  ?", "this help"),
+        ("ctrl+p", "command palette: every action by name, and themes"),
+        ("esc  q", "close a page or a dialog"),
+        ("ctrl+q", "quit (asks first if your last choice is not saved)"),
+    )),
+)
+
+
+def help_content() -> Content:
+    lines: list[Content] = []
+    for section, keys in HELP:
+        if lines:
+            lines.append(Content(""))
+        lines.append(Content.styled(section.upper(), "bold $accent"))
+        for key, what in keys:
+            lines.append(Content.assemble((f"  {key:<16}", "bold $primary"), what))
+    lines.append(Content(""))
+    lines.append(Content.styled("Every change is autosaved after each scene; Continue brings you back.",
+                                "italic $text-muted"))
+    return Content("\n").join(lines)
+
+
+class HelpScreen(BackScreen):
+    def compose(self) -> ComposeResult:
+        yield page_header("HELP", "every key")
+        with VerticalScroll(id="help"):
+            yield Static(help_content(), id="help-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()

@@ -1,0 +1,237 @@
+"""One playthrough as the game screen sees it: the engine's States, the undo
+history, play time, autosave, the gallery and the text already read.
+
+No textual here: the UI renders what a Session says and forwards keys to
+it, and tests drive it directly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..engine import (
+    CONTINUE,
+    CONTINUE_ID,
+    Cursor,
+    State,
+    Story,
+    StoryError,
+    available_choices,
+    choice_text,
+    choose,
+    epilogue_text,
+    new_game,
+    scene_text,
+)
+from ..plain import chapter_title
+from ..storage import Loaded, SaveInfo, Storage, read_key
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One step of the history: the scene's text and the choice taken there
+    (None for the current scene)."""
+
+    index: int  # the number of choices made before this scene
+    scene: str
+    title: str
+    text: str
+    choice: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EndingReached:
+    ending_id: str
+    title: str
+    epilogue: str
+    new: bool
+    found: int  # endings found so far
+    total: int
+
+
+class Session:
+    def __init__(self, story: Story, states: list[State], storage: Storage | None = None,
+                 play_time: float = 0.0, clock: Callable[[], float] = time.monotonic):
+        self.story = story
+        self.states = states  # states[i]: after i of the kept choices; states[-1] is now
+        self.storage = storage
+        self.clock = clock
+        self._played = play_time
+        self._since: float | None = clock()
+        self.dirty = False  # a choice (or undo) since the last named save or load
+        self.read: set[str] = storage.load_read() if storage is not None else set()
+        self.last_ending: EndingReached | None = None
+
+    # -- starting
+    @classmethod
+    def new(cls, story: Story, seed: int | None, storage: Storage | None = None,
+            clock: Callable[[], float] = time.monotonic) -> Session:
+        s = cls(story, [new_game(story, seed)], storage, 0.0, clock)
+        s.autosave()
+        return s
+
+    @classmethod
+    def from_save(cls, story: Story, loaded: Loaded, storage: Storage | None = None,
+               clock: Callable[[], float] = time.monotonic) -> Session:
+        return cls(story, rebuild_history(story, loaded.state), storage, loaded.info.play_time, clock)
+
+    # -- where we are
+    @property
+    def state(self) -> State:
+        return self.states[-1]
+
+    @property
+    def seed(self) -> int:
+        return self.state.seed
+
+    @property
+    def play_time(self) -> float:
+        if self._since is None:
+            return self._played
+        return self._played + (self.clock() - self._since)
+
+    def pause(self) -> None:
+        """Stop the play clock (the game screen is hidden)."""
+        self._played = self.play_time
+        self._since = None
+
+    def resume(self) -> None:
+        if self._since is None:
+            self._since = self.clock()
+
+    def chapter_title(self) -> str:
+        return chapter_title(self.story, self.state.scene)
+
+    def scene_title(self) -> str:
+        return self.story.scenes[self.state.scene].title or ""
+
+    def text(self) -> str:
+        return scene_text(self.story, self.state)
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(choice id, text) of the open choices; [] at an ending."""
+        st = self.state
+        if st.ending is not None:
+            return []
+        return [(c.id, choice_text(self.story, st, c)) for c in available_choices(self.story, st)]
+
+    def is_continue(self) -> bool:
+        ch = self.choices()
+        return len(ch) == 1 and ch[0][0] == CONTINUE_ID
+
+    def ending(self) -> tuple[str, str] | None:
+        """(title, epilogue) at an ending."""
+        st = self.state
+        if st.ending is None:
+            return None
+        return self.story.endings[st.ending].title, epilogue_text(self.story, st)
+
+    def values(self) -> dict:
+        return self.state.variables(self.story)
+
+    def hud_active(self) -> bool:
+        when = self.story.display.hud_when
+        return bool(when is not None and when.fn(self.state))
+
+    def hud_bars(self) -> list[str]:
+        st = self.state
+        return [b.var for b in self.story.display.hud_bars if b.when is None or b.when.fn(st)]
+
+    # -- read text
+    def is_read(self, text: str) -> bool:
+        return read_key(self.state.scene, text) in self.read
+
+    def mark_read(self, text: str) -> None:
+        key = read_key(self.state.scene, text)
+        if key not in self.read:
+            self.read.add(key)
+            if self.storage is not None:
+                self.storage.save_read(self.read)
+
+    # -- moving
+    def choose(self, choice_id: str) -> State:
+        """Take a choice (IllegalChoice if it is not open), autosave, and
+        record an ending in the gallery."""
+        new = choose(self.story, self.state, choice_id)
+        self.states.append(new)
+        self.dirty = True
+        self.last_ending = None
+        if new.ending is not None:
+            self._record_ending(new)
+        self.autosave()
+        return new
+
+    def undo(self) -> bool:
+        if len(self.states) < 2:
+            return False
+        self.states.pop()
+        self.dirty = True
+        self.last_ending = None
+        self.autosave()
+        return True
+
+    def rewind(self, index: int) -> None:
+        """Go back to the scene reached after `index` choices."""
+        if not 0 <= index < len(self.states) - 1:
+            return
+        del self.states[index + 1:]
+        self.dirty = True
+        self.last_ending = None
+        self.autosave()
+
+    def history(self) -> list[Passage]:
+        """Every passage of this run with the choice taken after it."""
+        story = self.story
+        out = []
+        for i, st in enumerate(self.states):
+            nxt = self.states[i + 1] if i + 1 < len(self.states) else None
+            taken = None
+            if nxt is not None:
+                scene_id, choice_id = nxt.path[-1]
+                scene = story.scenes[scene_id]
+                choice = CONTINUE if choice_id == CONTINUE_ID else scene.by_id.get(choice_id)
+                taken = choice_text(story, st, choice) if choice is not None else choice_id
+            scene = story.scenes[st.scene]
+            out.append(Passage(i, st.scene, scene.title or "", scene_text(story, st), taken))
+        return out
+
+    # -- saving
+    def autosave(self) -> None:
+        if self.storage is not None:
+            self.storage.autosave(self.story, self.state, self.play_time)
+
+    def save(self, slot: str, name: str) -> SaveInfo | None:
+        if self.storage is None:
+            return None
+        info = self.storage.write_save(self.story, self.state, slot, name, self.play_time)
+        self.dirty = False
+        return info
+
+    def _record_ending(self, st: State) -> None:
+        ending = self.story.endings[st.ending]
+        epilogue = epilogue_text(self.story, st)
+        total = len(self.story.endings)
+        if self.storage is None:
+            self.last_ending = EndingReached(ending.id, ending.title, epilogue, True, 1, total)
+            return
+        gallery, new = self.storage.record_ending(ending.id, ending.title, epilogue)
+        found = sum(1 for k in gallery if k in self.story.endings)
+        self.last_ending = EndingReached(ending.id, ending.title, epilogue, new, found, total)
+
+
+def rebuild_history(story: Story, state: State) -> list[State]:
+    """The states after each choice of `state.path`, replayed from the seed,
+    so undo and the history work after a load. If the story changed so that
+    the path no longer replays to the same place, only `state` is kept."""
+    try:
+        c = Cursor.start(story, state.seed)
+        states = [c.snapshot()]
+        for _scene, choice_id in state.path:
+            c.step(choice_id)
+            states.append(c.snapshot())
+    except (StoryError, KeyError, IndexError):
+        return [state]
+    if states[-1].digest(story) != state.digest(story):
+        return [state]
+    return states

@@ -1,0 +1,107 @@
+"""The title screen: the story's title, some art, and the main menu."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from .base import SizeAware
+
+# The museum steps at dawn, and somebody at the top with both arms up.
+_ART = (
+    ("     .        *              \\O/              *        .     ", "sky"),
+    ("          *                   |                   *          ", "sky"),
+    ("   .                         / \\                         .   ", "sky"),
+    ("             _____________________________________           ", "step"),
+    ("          __/_____________________________________\\__        ", "step"),
+    ("       __/___________________________________________\\__     ", "step"),
+    ("    __/_________________________________________________\\__  ", "step"),
+)
+
+_STYLES = {"sky": "$text-muted", "step": "$primary"}
+
+
+def art() -> Content:
+    lines = []
+    for row, (text, kind) in enumerate(_ART):
+        line = Content.styled(text.rstrip(), _STYLES[kind])
+        if row < 3:  # the figure at the top of the steps
+            line = line.stylize("bold $accent", 28, 33)
+        lines.append(line)
+    return Content("\n").join(lines)
+
+
+MENU = (
+    ("new_game", "New game", "n"),
+    ("continue_game", "Continue", "c"),
+    ("load", "Load", "l"),
+    ("endings", "Endings", "e"),
+    ("settings", "Settings", "o"),
+    ("help", "Help", "?"),
+    ("request_quit", "Quit", "ctrl+q"),
+)
+
+
+def menu_option(action: str, label: str, key: str, disabled: bool = False) -> Option:
+    prompt = Content.assemble((f"{label:<14}", "bold"), (f"{key:>6}", "$text-muted"))
+    return Option(prompt, id=action, disabled=disabled)
+
+
+class TitleScreen(SizeAware, Screen):
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    BINDINGS = [
+        Binding("n", "app.new_game", "New game"),
+        Binding("c", "app.continue_game", "Continue"),
+        Binding("l", "app.load", "Load"),
+        Binding("e", "app.endings", "Endings"),
+        Binding("o", "app.settings", "Settings"),
+        Binding("f1,question_mark", "app.help", "Help"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="title-box"):
+            with Center(id="art-row"):
+                yield Static(art(), id="art")
+            yield Static(Content(""), id="story-title")
+            yield Static(Content(""), id="byline")
+            with Center():
+                yield OptionList(*(menu_option(*m) for m in MENU), id="menu")
+            yield Static(Content(""), id="continue-info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_story()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_story()
+
+    def refresh_story(self) -> None:
+        """Show the story's title and whether there is a game to continue."""
+        app = self.app
+        story = getattr(app, "story", None)
+        title = self.query_one("#story-title", Static)
+        byline = self.query_one("#byline", Static)
+        info = self.query_one("#continue-info", Static)
+        menu = self.query_one("#menu", OptionList)
+        if story is None:
+            title.update(Content.styled("loading the story\u2026", "$text-muted"))
+            return
+        title.update(Content.styled(story.title, "bold $accent"))
+        byline.update(Content.styled(f"by {story.author}", "$text-muted") if story.author else Content(""))
+        summary = app.continue_summary()
+        if summary:
+            menu.enable_option("continue_game")
+            info.update(Content.styled(summary, "$text-muted"))
+        else:
+            menu.disable_option("continue_game")
+            info.update(Content(""))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.app.do(event.option.id)
