@@ -1,0 +1,89 @@
+"""The bundled Rocky IV story: it passes check, every ending is reachable,
+random players find many endings, and it meets the figures of its issue."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+from rocky_adventure.engine import Cursor, load_story, replay
+from rocky_adventure.engine.rng import Random
+from rocky_adventure.tools.stats import story_stats, template_words
+
+ROUTES = Path(__file__).with_name("story_routes.json")
+
+
+@pytest.fixture(scope="module")
+def story():
+    return load_story(cache=False)
+
+
+def test_bundled_story_passes_check():
+    r = subprocess.run([sys.executable, "-m", "rocky_adventure", "check"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "error" not in r.stdout.replace("0 errors", "")
+
+
+def test_every_ending_has_a_route_that_reaches_it(story):
+    routes = json.loads(ROUTES.read_text())
+    assert set(routes) == set(story.endings), "re-record with scripts/record_routes.py"
+    for ending, route in routes.items():
+        state = replay(story, route["seed"], route["choices"])
+        assert state.ending == ending, f"{ending}: the recorded route now ends at {state.scene!r}"
+
+
+def test_random_players_reach_many_endings(story):
+    """1,000 seeded random runs: no dead end, no fault, and many endings."""
+    endings: Counter[str] = Counter()
+    for seed in range(1000):
+        rng = Random(seed)
+        c = Cursor.start(story, seed)
+        while c.ending is None:
+            opts = c.options()
+            assert opts, f"seed {seed}: dead end at {c.scene.id}"
+            assert len(c.path) < 3000, f"seed {seed}: no ending after 3,000 choices"
+            c.take(opts[rng.below(len(opts))])
+        endings[c.ending] += 1
+    assert len(endings) >= 12, endings
+    assert max(endings.values()) < 400, endings  # no ending swallows random play
+
+
+def test_figures(story):
+    s = story_stats(story)
+    total = s["total"]
+    assert total["scenes"] >= 120 and total["words"] >= 25_000 and total["endings"] >= 12
+    assert [c.id for c in story.chapters] == ["apollo", "siberia", "moscow"]
+    for chapter in story.chapters:
+        points = [sc for sc in story.scenes.values()
+                  if sc.chapter == chapter.id and sc.choices and any(c.cond is not None for c in sc.choices)]
+        assert len(points) >= 3, chapter.id
+    for ending in story.endings.values():
+        assert template_words(ending.epilogue) >= 80, ending.id  # every ending has its own epilogue
+
+
+def test_story_ships_in_the_wheel(tmp_path):
+    """Build the wheel, and load the story from the installed package alone."""
+    pytest.importorskip("hatchling")
+    r = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    wheel = next(tmp_path.glob("*.whl"))
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        assert "rocky_adventure/story/story.yaml" in names
+        assert any(n.startswith("rocky_adventure/story/moscow") for n in names)
+        z.extractall(site)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import rocky_adventure.engine as e; "
+            "p = e.bundled_story_dir(); assert str(p).startswith(sys.argv[1]), p; "
+            "s = e.load_story(cache=False); print(len(s.scenes))")
+    out = subprocess.run([sys.executable, "-c", code, str(site)], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) >= 120
