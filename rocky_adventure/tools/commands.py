@@ -237,25 +237,31 @@ def _setup_route(p) -> None:
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="follow the dice of this seed: the route is exact for it")
     p.add_argument("--budget", type=int, default=None, metavar="N",
-                   help="the most distinct states to search (default 1,000,000)")
+                   help="distinct states to search for proven-shortest routes before guided walks "
+                        "take over (default 40,000)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the route file here (default: print)")
 
 
 @command("route", "the fewest-choices route to each ending, as choice ids that replay can play",
          "rocky-adventure route --ending champion -o champion.json", _setup_route)
 def cmd_route(args) -> int:
-    from .explore import DEFAULT_BUDGET, routes_for
+    from .explore import ROUTE_BUDGET, routes_for
     from .transcript import route_document
     story = load_story_args(args)
     unknown = [e for e in args.ending if e not in story.endings]
     if unknown:
         print(f"unknown ending {unknown[0]!r} (endings: {', '.join(story.endings)})", file=sys.stderr)
         return EXIT_USAGE
-    ex, found = routes_for(story, args.seed, args.budget or DEFAULT_BUDGET, args.ending or None)
+    ex, found = routes_for(story, args.seed, args.budget or ROUTE_BUDGET, args.ending or None)
     write_or_print(json.dumps(route_document(story, found, args.seed), indent=2), args.output)
+    for r in found:
+        how = "shortest" if r["shortest"] else "found by guided walks, not proven shortest"
+        how += f", seed {r['seed']}" if r["exact"] else ", needs lucky dice: no seed found that plays it"
+        print(f"{r['ending']}: {r['steps']} choices ({how})", file=sys.stderr)
     missing = [e for e in (args.ending or list(story.endings)) if e not in {r["ending"] for r in found}]
     if missing:
-        why = "no route exists" if ex.complete else f"not found within {ex.budget:,} states (raise --budget)"
+        why = "no route exists" if ex.complete else \
+            f"not found in {ex.budget:,} states nor by guided walks (raise --budget)"
         print(f"no route to {', '.join(missing)}: {why}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from rocky_adventure.cli import main
 from rocky_adventure.engine import load_story, replay
-from rocky_adventure.tools.explore import RNG_HIGHEST, RNG_LOWEST, Explorer, explore, routes, routes_for
+from rocky_adventure.tools.explore import (
+    RNG_HIGHEST,
+    RNG_LOWEST,
+    Explorer,
+    explore,
+    routes,
+    routes_for,
+)
 from rocky_adventure.tools.graph import to_dot, to_mermaid
 from rocky_adventure.tools.randomtest import randomtest
 from rocky_adventure.tools.transcript import parse_routes, transcript
@@ -264,3 +271,22 @@ def test_explorer_cursor_round_trip(tmp_path):
 
 def test_write_story_helper(tmp_path):
     assert (write_story(tmp_path, [scene("a", ch("go", "w")), end("w", "win")], endings=["win"]) / "story.yaml").exists()
+
+
+def test_guided_walks_when_the_budget_is_too_small():
+    s = load_story(STARTER, cache=False)
+    ex, found = routes_for(s, budget=10)
+    assert not ex.complete and {r["ending"] for r in found} == set(s.endings)
+    assert any(not r["shortest"] for r in found)
+    for r in found:
+        assert r["exact"]
+        assert replay(s, r["seed"], r["choices"]).ending == r["ending"]
+    # deterministic
+    assert routes_for(s, budget=10)[1] == found
+
+
+def test_astar_finds_a_shortest_route(tmp_path):
+    s = diamond(tmp_path)
+    route, states, complete = Explorer(s).search("win")
+    assert route == [("right", None), ("door", None)] and complete
+    assert Explorer(s).search("lost")[0] == [("left", None), ("dice", "failure")]

@@ -1,0 +1,82 @@
+"""Authoring-tool benchmarks.
+
+    python benchmarks/bench_tools.py [--quick]
+
+Prints, measured in this one run:
+- randomtest throughput in choices/s on the 10k synthetic story
+  (benchmarks/gen_story.py), with one job and with one job per core,
+  rendering text as `randomtest` does by default;
+- explore throughput in distinct states/s on the same story;
+- the time `route` takes to find the fewest-choices route to every ending
+  of the bundled story (target: under 2 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import best_of, synthetic
+
+from rocky_adventure.engine import StoryLoadError, load_story
+from rocky_adventure.tools.explore import Explorer, routes_for
+from rocky_adventure.tools.randomtest import randomtest
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer runs and states")
+    args = ap.parse_args()
+    runs = 2_000 if args.quick else 20_000
+    states = 50_000 if args.quick else 300_000
+    repeat = 1 if args.quick else 3
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        root = synthetic(10_000, Path(tmp))
+        story = load_story(root, cache=False)
+        print(f"10k synthetic story: {len(story.scenes):,} scenes, {len(story.endings)} endings")
+
+        for jobs in (1, cores):
+            steps = 0
+
+            def run(jobs=jobs):
+                nonlocal steps
+                steps = randomtest(story, runs=runs, seed=1, jobs=jobs)["choices_made"]
+            t = best_of(run, repeat)
+            print(f"randomtest, {jobs} job{'s' if jobs > 1 else ''}: {runs:,} runs, {steps:,} choices in "
+                  f"{t:.2f} s = {steps / t:,.0f} choices/s")
+        t0 = time.perf_counter()
+        steps = randomtest(story, runs=runs, seed=1, render=False)["choices_made"]
+        t = time.perf_counter() - t0
+        print(f"randomtest --no-render, 1 job: {steps / t:,.0f} choices/s")
+
+        n = 0
+
+        def walk():
+            nonlocal n
+            n = Explorer(story).run(states).states
+        t = best_of(walk, repeat)
+        print(f"explore: {n:,} states in {t:.2f} s = {n / t:,.0f} states/s")
+
+    try:
+        bundled = load_story(None, cache=False)
+    except StoryLoadError as e:
+        print(f"bundled story does not load yet ({len(e.diagnostics)} errors): route timing skipped")
+        return 0
+    found = []
+
+    def route_all():
+        nonlocal found
+        found = routes_for(bundled)[1]
+    t = best_of(route_all, repeat)
+    print(f"route to every ending of the bundled story: {len(found)}/{len(bundled.endings)} endings in "
+          f"{t:.2f} s (target < 2 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
