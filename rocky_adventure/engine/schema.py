@@ -101,6 +101,19 @@ class _Scalar(T):
             return None
         return node
 
+    def present(self, node: Node, ctx: Ctx) -> ScalarNode | None:
+        """The node, if it is an untagged scalar holding something."""
+        if node.__class__ is ScalarNode and node.tag == IMPLICIT:
+            n = node
+        else:
+            n = self.scalar(node, ctx)
+            if n is None:
+                return None
+        if n.value in _NULLS and n.style in _PLAIN:
+            ctx.err(node, f"expected {self.expected()}, got nothing")
+            return None
+        return n
+
 
 class Str(_Scalar):
     def __init__(self, doc: str = "", pattern: str | None = None, what: str = "text",
@@ -115,16 +128,10 @@ class Str(_Scalar):
         return self.what
 
     def load(self, node, ctx):
-        if node.__class__ is ScalarNode and node.tag == IMPLICIT:
-            n = node
-        else:
-            n = self.scalar(node, ctx)
-            if n is None:
-                return INVALID
-        v = n.value
-        if v in _NULLS and n.style in _PLAIN:
-            ctx.err(node, f"expected {self.what}, got nothing")
+        n = self.present(node, ctx)
+        if n is None:
             return INVALID
+        v = n.value
         if self._re is not None and not self._re.match(v):
             ctx.err(node, f"expected {self.what}, got {v!r}")
             return INVALID
@@ -210,18 +217,11 @@ class Scalar(_Scalar):
         return self.what
 
     def load(self, node, ctx):
-        if node.__class__ is ScalarNode and node.tag == IMPLICIT:
-            n = node
-        else:
-            n = self.scalar(node, ctx)
-            if n is None:
-                return INVALID
-        v = n.value
-        if v in _NULLS and n.style in _PLAIN:
-            ctx.err(node, f"expected {self.what}, got nothing")
+        n = self.present(node, ctx)
+        if n is None:
             return INVALID
         m = n.start_mark
-        return Source(_CONTROL.sub("", v), n.style or None, m.line + 1, m.column + 1)
+        return Source(_CONTROL.sub("", n.value), n.style or None, m.line + 1, m.column + 1)
 
     def json(self):
         return self._with_doc({"type": ["string", "integer", "number", "boolean"]})
