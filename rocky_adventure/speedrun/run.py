@@ -155,11 +155,18 @@ class Run:
         self.splits: list[SplitEvent] = []
         self.invalid_reason: str | None = None
         self.started_wall = time.time()
+        self.practice_done = False
+        self.practice_chapter: str | None = None
+        if self.start_state is not None and not self.category.all_endings:
+            # practice from a chapter: its segment is the one that runs
+            chapter = self.story.scenes[self.start_state.scene].chapter
+            self.practice_chapter = chapter
+            self.splitter.index = min(self.splitter.chapter_index[chapter], len(self.splitter.names) - 1)
 
     # -- the live run ----------------------------------------------------
     @property
     def finished(self) -> bool:
-        return self.splitter.done
+        return self.splitter.done or self.practice_done
 
     @property
     def valid(self) -> bool:
@@ -196,9 +203,12 @@ class Run:
         return []
 
     def _after(self, igt: int, rta: int) -> list[SplitEvent]:
+        start = self.splitter.index
         events = self.splitter.after(self.state, igt, rta)
         self.splits.extend(events)
-        if self.splitter.done:
+        if self.practice and self.start_state is not None and events and events[0].index == start:
+            self.practice_done = True  # a practice run ends with its chapter
+        if self.finished:
             self.timer.stop()
         return events
 

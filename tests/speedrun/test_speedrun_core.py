@@ -421,3 +421,26 @@ def test_run_record_round_trips_as_json(story):
     assert data["seed"] == 9 and data["seed_type"] == "set" and data["category"] == "any"
     assert [c[:2] for c in data["choices"]] == [["a1", "go"], ["b1", "home"]]
     assert copy.deepcopy(data)["final"]["state_hash"] == run.state.digest(story)
+
+
+def test_practice_from_a_run_and_presets(story, tmp_path):
+    from rocky_adventure.speedrun.practice import chapter_starts_from_run, preset_starts
+    run, _ = play(story, "any", 5, ["train", "go", "on", "swing"])
+    starts = chapter_starts_from_run(story, run.record())
+    assert {k: v.scene for k, v in starts.items()} == {"one": "a1", "two": "b1", "three": "c1"}
+    assert starts["two"].var(story, "power") == 2
+    clock = FakeClock()
+    practice = Run(story, parse_category(story, "any"), seed=5, clock=clock, practice=True,
+                   start_state=starts["two"])
+    practice.choose("on")
+    clock.advance(1)
+    assert practice.finished and practice.record()["practice"] is True and not practice.valid
+    assert [(s.name, s.igt_ms) for s in practice.splits] == [("Two", 0)]
+    rec = Records(tmp_path, story.id)
+    assert rec.practice_best("any", "two", 900) and not rec.practice_best("any", "two", 1000)
+    assert not rec.finish(practice)["pb"]
+    assert not verify_run(story, practice.record()).ok
+    presets = preset_starts(story, 3)
+    assert set(presets) == {"one", "two", "three"}
+    assert preset_starts(story, 3) == presets  # the same every time
+    assert preset_starts(story, 3, ending="quit")["two"].scene == "b1"
