@@ -345,7 +345,7 @@ def save_document(story, state, slot: str, name: str, play_time: float, now: dat
         "scene": state.scene,
         "scene_title": scene_title,
         "play_time": round(play_time, 3),
-        "saved_at": now.astimezone().isoformat(timespec="seconds"),
+        "saved_at": iso_time(now),
         "turns": state.turns,
         "ending": state.ending,
         "state": state.to_json(story),
@@ -444,7 +444,7 @@ class Storage:
         gallery = self.load_gallery()
         entry = gallery.get(ending_id)
         new = entry is None
-        now = self.clock().astimezone().isoformat(timespec="seconds")
+        now = iso_time(self.clock())
         if new:
             entry = gallery[ending_id] = {"title": title, "epilogue": epilogue, "found": now, "times": 0}
         entry["times"] = int(entry.get("times", 0)) + 1
@@ -543,6 +543,14 @@ class Storage:
         if info.story_hash and info.story_hash != story.hash:
             notes.append("The story has changed since this save was made; it goes on from the same scene.")
         return Loaded(state, info, notes)
+
+
+def iso_time(now: datetime) -> str:
+    """A timestamp for a file: local time with its offset (a clock that
+    gives an aware datetime, as tests do, is kept as it is)."""
+    if now.tzinfo is None:
+        now = now.astimezone()
+    return now.isoformat(timespec="seconds")
 
 
 def _neg_time(iso: str) -> float:

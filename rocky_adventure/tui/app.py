@@ -145,6 +145,15 @@ class RockyApp(App[int]):
         self.session = session
         self.push_screen(GameScreen(session))
 
+    def list_saves(self) -> list:
+        """The saves; any that cannot be read are set aside, with a message."""
+        if self.storage is None:
+            return []
+        infos, problems = self.storage.list_saves()
+        for p in problems:
+            self.notify(p.message(), title="A save was set aside", severity="warning", timeout=10, markup=False)
+        return infos
+
     def continue_summary(self) -> str:
         """One line about the game Continue resumes, or "" if there is none."""
         s = self.session
@@ -153,8 +162,7 @@ class RockyApp(App[int]):
             return f"Continue: {where} \u00b7 {format_play_time(s.play_time)} played"
         if self.storage is None or not self.storage.has_autosave():
             return ""
-        infos, _ = self.storage.list_saves()
-        auto = next((i for i in infos if i.is_autosave), None)
+        auto = next((i for i in self.list_saves() if i.is_autosave), None)
         if auto is None:
             return ""
         where = auto.chapter + (f" \u203a {auto.scene_title}" if auto.scene_title else "")
@@ -173,6 +181,9 @@ class RockyApp(App[int]):
         if self.session is not None:
             if self.game_screen() is None:
                 self.start_session(self.session)
+            return
+        if self.storage is None or not self.storage.has_autosave():
+            self.notify("There is no game to continue yet: start a new one.", timeout=3)
             return
         self.load_slot(AUTOSAVE)
 

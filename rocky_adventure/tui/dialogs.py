@@ -61,11 +61,7 @@ class SaveLoadScreen(SizeAware, ModalScreen):
             self.query_one("#slots").focus()
 
     def refresh_slots(self) -> None:
-        storage = self.app.storage
-        infos, problems = storage.list_saves() if storage is not None else ([], [])
-        for p in problems:
-            self.notify(p.message(), severity="warning", timeout=8, markup=False)
-        self.infos = infos
+        self.infos = infos = self.app.list_saves()
         slots = self.query_one("#slots", OptionList)
         slots.clear_options()
         for info in infos:

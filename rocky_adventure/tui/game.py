@@ -28,7 +28,7 @@ class GameScreen(SizeAware, Screen):
         Binding("u,ctrl+z", "undo", "Undo"),
         Binding("h", "history", "History"),
         Binding("s", "save", "Save"),
-        Binding("l", "app.load", "Load"),
+        Binding("l", "app.load", "Load", show=False),
         Binding("e", "app.endings", "Endings", show=False),
         Binding("o", "app.settings", "Settings", show=False),
         Binding("f1,question_mark", "app.help", "Help"),

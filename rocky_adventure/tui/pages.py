@@ -7,7 +7,7 @@ from datetime import datetime
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
@@ -172,25 +172,23 @@ HELP = (
 )
 
 
-def help_content() -> Content:
-    lines: list[Content] = []
+def help_rows() -> ComposeResult:
+    """The keys as rows of two columns, so long lines wrap under their own column."""
     for section, keys in HELP:
-        if lines:
-            lines.append(Content(""))
-        lines.append(Content.styled(section.upper(), "bold $accent"))
+        yield Static(Content.styled(section.upper(), "bold $accent"), classes="help-section")
         for key, what in keys:
-            lines.append(Content.assemble((f"  {key:<16}", "bold $primary"), what))
-    lines.append(Content(""))
-    lines.append(Content.styled("Every change is autosaved after each scene; Continue brings you back.",
-                                "italic $text-muted"))
-    return Content("\n").join(lines)
+            with Horizontal(classes="help-row"):
+                yield Static(Content.styled(key, "bold $primary"), classes="help-key")
+                yield Static(Content(what), classes="help-what")
+    yield Static(Content.styled("Every scene is autosaved; Continue on the title screen brings you back.",
+                                "italic $text-muted"), classes="help-section")
 
 
 class HelpScreen(BackScreen):
     def compose(self) -> ComposeResult:
         yield page_header("HELP", "every key")
         with VerticalScroll(id="help"):
-            yield Static(help_content(), id="help-text")
+            yield from help_rows()
         yield Footer()
 
     def on_mount(self) -> None:
