@@ -28,19 +28,33 @@ def _story_args(p: argparse.ArgumentParser, many: bool = False) -> None:
     else:
         p.add_argument("--story", metavar="DIR", help="a story folder (default: the bundled Rocky IV story)")
     p.add_argument("--no-cache", action="store_true", help="do not use the load cache")
+    p.add_argument("--pack", metavar="DIR", action="append", default=[], dest="packs",
+                   help="a branch pack folder to load on top of the story (repeatable)")
+    p.add_argument("--no-installed-packs", action="store_true",
+                   help="ignore the branch packs installed in the data dir's packs/ folder")
 
 
-def load(path: str | None, no_cache: bool = False):
-    """Load a story or print its errors and exit 1."""
-    from .engine import StoryLoadError, load_story
+def load(path: str | None, no_cache: bool = False, packs=(), installed=None):
+    """Load a story (with branch packs: the folders in `packs`, then those
+    in the `installed` folder that extend it) or print its errors and exit 1."""
+    from .engine import StoryLoadError
+    from .engine.packs import load_story_with_packs
     try:
-        return load_story(path, cache=not no_cache)
+        return load_story_with_packs(path, packs, installed=installed, cache=not no_cache)
     except StoryLoadError as e:
         for d in e.diagnostics:
             print(d.format(), file=sys.stderr)
         n = sum(1 for d in e.diagnostics if d.severity.value == "error")
         print(f"{n} error{'s' if n != 1 else ''}", file=sys.stderr)
         raise SystemExit(EXIT_ERROR) from None
+
+
+def load_args(args):
+    """Load the story that --story, --pack, --no-installed-packs and
+    --data-dir name (installed packs live in <data dir>/packs/)."""
+    installed = None if getattr(args, "no_installed_packs", False) else data_dir(args) / "packs"
+    return load(getattr(args, "story", None), getattr(args, "no_cache", False),
+                getattr(args, "packs", None) or (), installed)
 
 
 # -- check -----------------------------------------------------------------
@@ -56,7 +70,7 @@ def cmd_check(args) -> int:
 
 def cmd_stats(args) -> int:
     from .tools.stats import format_stats, story_stats
-    story = load(args.story, args.no_cache)
+    story = load_args(args)
     s = story_stats(story)
     if args.json:
         print(json.dumps(s, indent=2))
@@ -109,8 +123,8 @@ def _setup_stats(p):
 
 
 def _setup_schema(p):
-    p.add_argument("--kind", choices=["any", "manifest", "scenes"], default="any",
-                   help="which file the schema is for (default: either)")
+    p.add_argument("--kind", choices=["any", "manifest", "scenes", "pack", "pack-scenes"], default="any",
+                   help="which file the schema is for (default: a story manifest or scene file)")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
 
 

@@ -102,13 +102,48 @@ SCENE_FILE = Obj("scene file", {
 }, doc="a file of scenes")
 
 
+# -- branch packs (rocky_adventure.engine.packs) ------------------------------
+
+PACK_MANIFEST_NAME = "pack.yaml"
+
+HOOK = Obj("hook", {
+    "scene": Field(Ref(), True, "the scene of the story (or of another pack, as pack.scene) to add choices to"),
+    "choices": Field(List(CHOICE, min_items=1), True, "the choices added to that scene"),
+    "before": Field(Id(), doc="put them before this choice of the scene (default: after the last)"),
+    "after": Field(Id(), doc="put them after this choice of the scene"),
+})
+
+PACK_MANIFEST = Obj("pack manifest", {
+    "format": Field(Int(), True, "the format version: 1"),
+    "name": Field(Id(), True, "the pack's id: its scenes, variables and endings are named name.id"),
+    "title": Field(Str(), doc="the pack's title, for people"),
+    "version": Field(Str(what="a version such as 1.0.0"), True, "the pack's version"),
+    "extends": Field(Str(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", what="a story id", control=False), True,
+                     "the id of the story this pack extends"),
+    "author": Field(Str()),
+    "description": Field(Str()),
+    "variables": Field(Map(VARIABLE, key_what="a variable name"), doc="the pack's own variables"),
+    "chapters": Field(List(CHAPTER), doc="chapters the pack adds"),
+    "endings": Field(List(ENDING), doc="endings the pack adds"),
+    "hooks": Field(List(HOOK), doc="choices added to scenes of the story"),
+}, doc="pack.yaml: a branch pack's manifest")
+
+PACK_SCENE_FILE = Obj("pack scene file", {**SCENE_FILE.fields,
+                                          "hooks": Field(List(HOOK), doc="choices added to scenes of the story")},
+                      doc="a file of scenes in a branch pack")
+
+
 def json_schema(kind: str = "any") -> dict:
     """JSON Schema (draft 2020-12) of a story file: `manifest`, `scenes` or
-    `any` (either kind)."""
+    `any` (either kind); of a branch pack's `pack` manifest or `pack-scenes`."""
     base = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     if kind == "manifest":
         return {**base, **MANIFEST.json(), "title": "rocky-adventure story manifest"}
     if kind == "scenes":
         return {**base, **SCENE_FILE.json(), "title": "rocky-adventure scene file"}
+    if kind == "pack":
+        return {**base, **PACK_MANIFEST.json(), "title": "rocky-adventure branch pack manifest"}
+    if kind == "pack-scenes":
+        return {**base, **PACK_SCENE_FILE.json(), "title": "rocky-adventure branch pack scene file"}
     return {**base, "title": "rocky-adventure story file",
             "anyOf": [MANIFEST.json(), SCENE_FILE.json()]}

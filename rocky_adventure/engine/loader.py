@@ -59,16 +59,18 @@ def bundled_story_dir() -> Path:
     return here.parent / "story"
 
 
-def read_files(root: Path) -> tuple[list[tuple[str, bytes]], list[Diagnostic]]:
+def read_files(root: Path, manifest_name: str = MANIFEST_NAME,
+               kind: str = "story") -> tuple[list[tuple[str, bytes]], list[Diagnostic]]:
     """Every *.yaml file below root (manifest first, then by path). Symlinks
-    and hidden folders are skipped, sizes are bounded."""
+    and hidden folders are skipped, sizes are bounded. Branch packs are read
+    the same way, with their own manifest name (kind "pack")."""
     shown = str(root)
     if not root.is_dir():
-        what = "is a file, not a story folder" if root.exists() else "does not exist"
-        return [], [Diagnostic(shown, 0, 0, E_READ, f"{what}: expected a folder holding {MANIFEST_NAME}")]
-    manifest = root / MANIFEST_NAME
+        what = f"is a file, not a {kind} folder" if root.exists() else "does not exist"
+        return [], [Diagnostic(shown, 0, 0, E_READ, f"{what}: expected a folder holding {manifest_name}")]
+    manifest = root / manifest_name
     if not manifest.is_file() or manifest.is_symlink():
-        return [], [Diagnostic(shown, 0, 0, E_READ, f"no {MANIFEST_NAME} in this folder: expected a story manifest")]
+        return [], [Diagnostic(shown, 0, 0, E_READ, f"no {manifest_name} in this folder: expected a {kind} manifest")]
     found: list[str] = []
     errors: list[Diagnostic] = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -80,12 +82,12 @@ def read_files(root: Path) -> tuple[list[tuple[str, bytes]], list[Diagnostic]]:
             full = os.path.join(dirpath, name)
             rel = os.path.relpath(full, root).replace(os.sep, "/")
             if os.path.islink(full):
-                errors.append(Diagnostic(_join(shown, rel), 0, 0, E_READ, "symbolic links are not followed in story folders"))
+                errors.append(Diagnostic(_join(shown, rel), 0, 0, E_READ, f"symbolic links are not followed in {kind} folders"))
                 continue
             found.append(rel)
             if len(found) > MAX_FILES:
-                return [], [Diagnostic(shown, 0, 0, E_READ, f"more than {MAX_FILES} YAML files: is this really a story folder?")]
-    found.sort(key=lambda r: (r != MANIFEST_NAME, r))
+                return [], [Diagnostic(shown, 0, 0, E_READ, f"more than {MAX_FILES} YAML files: is this really a {kind} folder?")]
+    found.sort(key=lambda r: (r != manifest_name, r))
     files: list[tuple[str, bytes]] = []
     total = 0
     for rel in found:

@@ -16,38 +16,29 @@ FORMATS = ("text", "json", "github")
 
 
 def story_arg(p) -> None:
-    """--story DIR and --pack DIR (repeatable), as on every tool."""
-    p.add_argument("--story", metavar="DIR", help="a story folder (default: the bundled Rocky IV story)")
-    pack_arg(p)
-    p.add_argument("--no-cache", action="store_true", help="do not use the load cache")
-
-
-def pack_arg(p) -> None:
-    p.add_argument("--pack", metavar="DIR", action="append", default=[], dest="packs",
-                   help="a branch pack folder to load on top of the story (repeatable)")
-    p.add_argument("--no-installed-packs", action="store_true",
-                   help="ignore the packs installed in the data dir's packs/ folder")
+    """--story DIR, --pack DIR (repeatable) and the rest, as on every tool."""
+    from ..cli import _story_args
+    _story_args(p)
 
 
 def load_story_args(args, path: str | None = None):
     """The story (with its packs) that the arguments name; on errors print
     them and exit 1."""
-    from ..engine import StoryLoadError
-    try:
-        return load_with_packs(args, path if path is not None else getattr(args, "story", None))
-    except StoryLoadError as e:
-        for d in e.diagnostics:
-            print(d.format(), file=sys.stderr)
-        n = len(e.diagnostics)
-        print(f"{n} error{'s' if n != 1 else ''}", file=sys.stderr)
-        raise SystemExit(EXIT_ERROR) from None
+    from ..cli import load_args
+    if path is not None:
+        args.story = path
+    return load_args(args)
 
 
 def load_with_packs(args, path: str | None):
     """Load a story folder with the packs named by --pack and those installed
-    in the data dir (unless --no-installed-packs). Raises StoryLoadError."""
-    from ..engine import load_story
-    return load_story(path, cache=not getattr(args, "no_cache", False))
+    in the data dir's packs/ (unless --no-installed-packs). Raises
+    StoryLoadError."""
+    from ..cli import data_dir
+    from ..engine.packs import load_story_with_packs
+    installed = None if getattr(args, "no_installed_packs", False) else data_dir(args) / "packs"
+    return load_story_with_packs(path, getattr(args, "packs", None) or (), installed=installed,
+                                 cache=not getattr(args, "no_cache", False))
 
 
 def write_or_print(text: str, output: str | None) -> None:
@@ -64,7 +55,6 @@ def _codes(values: list[str]) -> list[str]:
 
 
 def setup_check(p) -> None:
-    pack_arg(p)
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="text (file:line:col), json, or github (workflow annotations)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")

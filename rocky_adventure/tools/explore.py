@@ -287,7 +287,13 @@ def routes(story: Story, seed: int | None = None, budget: int = DEFAULT_BUDGET,
     """The fewest-choices route to each ending (or the given ones):
     ending id -> [(choice id, outcome), ...]."""
     want = set(endings) if endings else set(story.endings)
-    ex = Explorer(story, seed).run(budget, want_endings=want)
+    explorer = Explorer(story, seed)
+    if len(want) == 1:  # one target: A* visits far fewer states than breadth-first search
+        [ending] = want
+        route, states, complete = explorer.search(ending, budget)
+        ex = Exploration(story, seed, budget, complete=complete, states=states)
+        return ex, ({ending: route} if route is not None else {})
+    ex = explorer.run(budget, want_endings=want)
     return ex, {e: ex.route(ex.endings[e]) for e in sorted(want) if e in ex.endings}
 
 
