@@ -281,7 +281,8 @@ class _PackBuilder(_Builder):
             if eid in story.endings:
                 self.shadow(file, e.line, e.col, "ending", eid, story.endings[eid])
             self.local_endings.add(self.q(eid))
-        for file, _, s in scene_defs:
+        unique = []
+        for file, chapter, s in scene_defs:
             sid = s.values["id"]
             if sid in story.scenes:
                 self.shadow(file, s.line, s.col, "scene", sid, story.scenes[sid])
@@ -293,6 +294,8 @@ class _PackBuilder(_Builder):
             self.local_scenes.add(qid)
             self.scene_ids[qid] = (file, s.line, s.col)
             s.values["id"] = qid
+            unique.append((file, chapter, s))
+        scene_defs = unique
 
         self.build_variables(var_defs)
         for qname, idx in self.var_index.items():
@@ -317,8 +320,6 @@ class _PackBuilder(_Builder):
         scenes = dict(story.scenes)
         mine: list[Scene] = []
         for file, default_chapter, s in scene_defs:
-            if s.values["id"] in scenes:
-                continue  # a duplicate, reported above
             self.rewrite(s)
             scene = self.build_scene(file, self.ref(default_chapter, self.local_chapters), s, chapter_ids, endings)
             if scene is not None:

@@ -346,3 +346,36 @@ def cmd_graph(args) -> int:
         return EXIT_OK
     write_or_print(text.rstrip("\n"), out)
     return EXIT_OK
+
+
+# -- new-pack --------------------------------------------------------------------
+
+def _setup_new_pack(p) -> None:
+    p.add_argument("name", metavar="NAME", help="the pack's folder (its last part, made an id, names the pack)")
+    p.add_argument("--story", metavar="DIR", help="the story the pack extends (default: the bundled story)")
+    p.add_argument("--hook", metavar="SCENE",
+                   help="the story's scene to add the pack's first choice to (default: the first with choices)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the load cache")
+
+
+@command("new-pack", "create a branch pack with a sample branch that passes check",
+         "rocky-adventure new-pack my_branch && rocky-adventure check --pack my_branch", _setup_new_pack)
+def cmd_new_pack(args) -> int:
+    from ..cli import load
+    from .newpack import scaffold
+    story = load(args.story, args.no_cache)
+    folder = Path(args.name)
+    try:
+        files = scaffold(story, folder, args.hook, args.story)
+    except (FileExistsError, ValueError) as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as e:
+        print(f"cannot write {folder}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_ERROR
+    for f in files:
+        print(f"wrote {f}")
+    flag = f" --story {args.story}" if args.story else ""
+    print(f"\nnext: rocky-adventure check{flag} --pack {folder}\n      rocky-adventure play{flag} --pack {folder}"
+          f"\n(docs/authoring.md walks through it)")
+    return EXIT_OK
