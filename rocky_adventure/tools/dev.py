@@ -1,0 +1,265 @@
+"""Live authoring, the engine side: watch the story and pack files, reload
+on a save and put the player back where they were; start anywhere with a
+chosen state. The game's --dev mode and debug panel are built on this; it
+never imports textual.
+
+    session = DevSession("story/", packs=["my-pack/"], start=Start.parse(story, "gym", ["stamina=3"]))
+    state = session.new_state()
+    ...                                  # the player plays; keep the latest State
+    r = session.poll(state)              # call every half second or so
+    if r is not None:
+        if r.ok:                         # reloaded: show r.state (r.stopped says why it stopped short)
+            state = r.state
+        else:                            # the files have errors: keep playing the old story
+            show(r.diagnostics)          # each has file, line, col, code, message
+
+Reloading re-validates everything (a story with any error is never
+swapped in), then replays the current path's choices from the same start
+on the new story: the same seed, so chance checks come out the same as far
+as the story is unchanged. It stops cleanly at the first choice that no
+longer exists or no longer leads where it did.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..engine.diagnostics import Diagnostic, StoryLoadError, StoryRuntimeError
+from ..engine.model import Story
+from ..engine.packs import installed_packs, load_story_with_packs
+from ..engine.play import Cursor, IllegalChoice
+from ..engine.state import State
+
+_INT = re.compile(r"^[-+]?[0-9]+$")
+
+
+class StartError(ValueError):
+    """A --from scene or a --set NAME=VALUE that does not fit the story;
+    the message names the scene or the variable."""
+
+
+# -- starting anywhere ----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Where a playthrough starts: the story's start scene, or `scene`,
+    with the variables (and visit counts) in `values` set after entering
+    it. Kept as written, so a reload checks it against the new story."""
+
+    scene: str | None = None
+    values: tuple[tuple[str, str], ...] = ()
+    seed: int = 0
+
+    @classmethod
+    def parse(cls, story: Story | None, scene: str | None = None, sets: list[str] | tuple = (),
+              seed: int = 0) -> Start:
+        """From `--from SCENE` and `--set NAME=VALUE ...`; with a story,
+        checked at once (StartError)."""
+        pairs = []
+        for text in sets:
+            name, sep, value = text.partition("=")
+            if not sep or not name.strip():
+                raise StartError(f"--set {text!r}: expected NAME=VALUE")
+            pairs.append((name.strip(), value.strip()))
+        start = cls(scene, tuple(pairs), seed)
+        if story is not None:
+            start_state(story, start)
+        return start
+
+
+def parse_value(story: Story, name: str, text: str):
+    """The typed value of `text` for a variable (or a scene's visit
+    count). Raises StartError naming the variable."""
+    if name in story.var_index:
+        var = story.var(name)
+        if var.type == "bool":
+            if text.lower() in ("true", "false"):
+                return text.lower() == "true"
+            raise StartError(f"variable {name!r} is true/false; got {text!r}")
+        if var.type == "int":
+            if not _INT.match(text):
+                raise StartError(f"variable {name!r} is a whole number; got {text!r}")
+            value = int(text)
+            lo = var.min if var.min is not None else value
+            hi = var.max if var.max is not None else value
+            if not lo <= value <= hi:
+                raise StartError(f"variable {name!r} must be between {var.min} and {var.max}; got {value}")
+            return value
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+            text = text[1:-1]
+        return text
+    if name in story.scenes:
+        if not text.isdigit():
+            raise StartError(f"{name!r} is a scene: its value is a visit count (0 or more); got {text!r}")
+        return int(text)
+    close = difflib.get_close_matches(name, list(story.var_index) + list(story.scenes), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise StartError(f"unknown variable {name!r}{hint}")
+
+
+def start_state(story: Story, start: Start | None = None) -> State:
+    """The State a playthrough starts from (see Start)."""
+    start = start or Start()
+    if start.scene is None:
+        c = Cursor.start(story, start.seed)
+    else:
+        if start.scene not in story.scenes:
+            close = difflib.get_close_matches(start.scene, list(story.scenes), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise StartError(f"unknown scene {start.scene!r}{hint}")
+        c = Cursor(story, start.seed)
+        try:
+            c.enter(start.scene)
+        except StoryRuntimeError as e:
+            raise StartError(str(e)) from None
+    for name, text in start.values:
+        value = parse_value(story, name, text)
+        if name in story.var_index:
+            c.v[story.var_index[name]] = value
+        else:
+            c.visits[name] = value
+    return c.snapshot()
+
+
+# -- replaying a path on a new story --------------------------------------------------
+
+@dataclass(slots=True)
+class Replayed:
+    state: State
+    replayed: int  # choices of the path played again
+    stopped: str | None  # why it stopped before the end of the path, or None
+
+
+def replay_path(story: Story, path, start: Start | None = None) -> Replayed:
+    """Play the (scene id, choice id) pairs of a path from `start` on this
+    story; stop at the first choice that is not open in the scene the path
+    was in, or where the path no longer goes the same way."""
+    c = Cursor.from_state(story, start_state(story, start))
+    done = 0
+    stopped = None
+    for scene_id, cid in path:
+        if c.ending is not None:
+            stopped = f"the story now ends ({c.ending}) before choice {done + 1} ({cid!r})"
+            break
+        if c.scene.id != scene_id:
+            stopped = f"choice {done + 1} was made in scene {scene_id!r}, but the story now goes to {c.scene.id!r}"
+            break
+        try:
+            c.step(cid)
+        except IllegalChoice:
+            open_ids = ", ".join(o.id for o in c.options()) or "none"
+            stopped = f"choice {done + 1} ({cid!r}) no longer exists in scene {scene_id!r} (open: {open_ids})"
+            break
+        except StoryRuntimeError as e:
+            stopped = f"choice {done + 1} ({cid!r}) fails now: {e}"
+            c = Cursor.from_state(story, start_state(story, start))
+            for s_id, c_id in path[:done]:
+                c.step(c_id)
+            break
+        done += 1
+    return Replayed(c.snapshot(), done, stopped)
+
+
+# -- watching files ---------------------------------------------------------------------
+
+class Watcher:
+    """Notices when a YAML file below the watched folders is saved, added
+    or removed, by polling modification times and sizes (no threads, no
+    dependencies: call changed() from the UI's timer)."""
+
+    def __init__(self, roots: list[str | os.PathLike]):
+        self.roots = [Path(r) for r in roots]
+        self.seen = self.snapshot()
+
+    def snapshot(self) -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        for root in self.roots:
+            if root.is_file():
+                files = [str(root)]
+            else:
+                files = []
+                for dirpath, dirnames, filenames in os.walk(root):
+                    dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                    files += [os.path.join(dirpath, f) for f in filenames
+                              if f.endswith((".yaml", ".yml")) and not f.startswith(".")]
+            for f in files:
+                try:
+                    st = os.stat(f)
+                except OSError:
+                    continue
+                out[f] = (st.st_mtime_ns, st.st_size)
+        return out
+
+    def changed(self) -> list[str]:
+        """The files changed, added or removed since the last call."""
+        now = self.snapshot()
+        diff = sorted(f for f in now.keys() | self.seen.keys() if now.get(f) != self.seen.get(f))
+        self.seen = now
+        return diff
+
+
+# -- the session --------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Reloaded:
+    story: Story | None  # the new story; None when it has errors (keep the old one)
+    state: State | None  # where the player is put back
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # the files that changed
+    replayed: int = 0
+    stopped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.story is not None
+
+
+class DevSession:
+    """A story (with packs) under live authoring."""
+
+    def __init__(self, story_dir: str | os.PathLike | None = None, packs: list | tuple = (),
+                 installed: str | os.PathLike | None = None, start: Start | None = None):
+        from ..engine.loader import bundled_story_dir
+        self.story_dir = story_dir
+        self.packs = list(packs)
+        self.installed = installed
+        self.start = start or Start()
+        self.story = self.load()  # raises StoryLoadError: a story that does not load cannot start
+        start_state(self.story, self.start)  # raises StartError
+        roots = [Path(story_dir) if story_dir is not None else bundled_story_dir(), *map(Path, self.packs)]
+        if installed is not None:
+            roots += installed_packs(installed)
+            roots.append(Path(installed))
+        self.watcher = Watcher(roots)
+
+    def load(self) -> Story:
+        return load_story_with_packs(self.story_dir, self.packs, installed=self.installed, cache=False)
+
+    def new_state(self) -> State:
+        return start_state(self.story, self.start)
+
+    def reload(self, state: State, changed: list[str] | None = None) -> Reloaded:
+        """Re-validate and reload now; on success replay `state`'s path."""
+        try:
+            story = self.load()
+        except StoryLoadError as e:
+            return Reloaded(None, None, list(e.diagnostics), changed or [])
+        try:
+            r = replay_path(story, list(state.path), self.start)
+        except StartError as e:
+            where = self.story_dir or "story"
+            return Reloaded(None, None, [Diagnostic(str(where), 0, 0, "RA005", f"the start no longer fits: {e}")],
+                            changed or [])
+        self.story = story
+        return Reloaded(story, r.state, [], changed or [], r.replayed, r.stopped)
+
+    def poll(self, state: State) -> Reloaded | None:
+        """Reload if a watched file changed since the last poll."""
+        changed = self.watcher.changed()
+        if not changed:
+            return None
+        return self.reload(state, changed)
