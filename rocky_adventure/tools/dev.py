@@ -157,7 +157,7 @@ def replay_path(story: Story, path, start: Start | None = None) -> Replayed:
         except StoryRuntimeError as e:
             stopped = f"choice {done + 1} ({cid!r}) fails now: {e}"
             c = Cursor.from_state(story, start_state(story, start))
-            for s_id, c_id in path[:done]:
+            for _scene, c_id in path[:done]:
                 c.step(c_id)
             break
         done += 1
