@@ -286,6 +286,10 @@ def cmd_transcript(args) -> int:
                 print(f"{args.route}: cannot read the route: {e}", file=sys.stderr)
                 return EXIT_ERROR
             routes = parse_routes(data, args.seed or 0)
+            made_for = data.get("story_hash") if isinstance(data, dict) else None
+            if made_for and made_for != story.hash:
+                print(f"{args.route}: warning: the route was made for another version of the story "
+                      f"(or other --pack options); it may not play", file=sys.stderr)
         else:
             print("give a route file or --choices", file=sys.stderr)
             return EXIT_USAGE

@@ -290,3 +290,12 @@ def test_astar_finds_a_shortest_route(tmp_path):
     route, states, complete = Explorer(s).search("win")
     assert route == [("right", None), ("door", None)] and complete
     assert Explorer(s).search("lost")[0] == [("left", None), ("dice", "failure")]
+
+
+def test_randomtest_finds_faults_in_text(tmp_path):
+    s = build(tmp_path, [scene("a", ch("go", "b", set={"n": 0}), text="n is {n}"),
+                         scene("b", ch("o", "w"), text="Ratio {10 // n}"), end("w", "win")],
+              variables={"n": {**INT, "default": 1}}, endings=["win"])
+    r = randomtest(s, runs=5, seed=0)
+    assert r["unfinished"]["error"] == 5 and "division by zero" in r["errors"][0]["message"]
+    assert randomtest(s, runs=5, seed=0, render=False)["unfinished"]["error"] == 0
