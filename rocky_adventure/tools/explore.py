@@ -112,13 +112,16 @@ class Explorer:
         c.scenes = story.scenes
         c.seed = self.seed or 0
         c.scene = story.scenes[key[0]]
-        v = self.defaults[:]
-        for i, x in zip(self.flow_vars, key[1]):
-            v[i] = x
-        c.v = v
-        c.visits = dict(zip(self.flow_scenes, key[2]))
+        if self.project is tuple:
+            c.v = list(key[1])
+        else:
+            v = self.defaults[:]
+            for i, x in zip(self.flow_vars, key[1]):
+                v[i] = x
+            c.v = v
+        c.visits = dict(zip(self.flow_scenes, key[2])) if self.flow_scenes else {}
         c.turns = key[3]
-        c.once = set(key[4])
+        c.once = set(key[4]) if key[4] else set()
         c.rng = key[5]
         c.path = []
         c.ending = c.scene.ending
