@@ -45,7 +45,7 @@ def write_or_print(text: str, output: str | None) -> None:
     if output:
         Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     else:
-        print(text)
+        print(text, end="" if text.endswith("\n") else "\n")
 
 
 # -- check -------------------------------------------------------------------
@@ -193,7 +193,9 @@ def cmd_explore(args) -> int:
                           ("unreached_endings", "endings never reached"),
                           ("never_open_choices", "choices never open")):
             if r[key]:
-                print(f"  {what}: {', '.join(r[key])}")
+                shown = r[key][:25]
+                more = f", ... ({len(r[key]) - 25} more; --json lists all)" if len(r[key]) > 25 else ""
+                print(f"  {what}{'' if ex.complete else ' yet'}: {', '.join(shown)}{more}")
         for d in r["dead_ends"]:
             print(f"  dead end in {d['scene']!r} after: {','.join(d['choices'])}")
         for f in r["faults"]:

@@ -253,7 +253,7 @@ def test_graph_command_formats(tmp_path, capsys):
 
 
 def test_every_tool_has_help_with_an_example(capsys):
-    for name in ("randomtest", "explore", "route", "transcript", "graph", "check"):
+    for name in ("randomtest", "explore", "route", "transcript", "graph", "check", "new-pack", "stats"):
         with pytest.raises(SystemExit):
             main([name, "--help"])
         out = capsys.readouterr().out
@@ -299,3 +299,14 @@ def test_randomtest_finds_faults_in_text(tmp_path):
     r = randomtest(s, runs=5, seed=0)
     assert r["unfinished"]["error"] == 5 and "division by zero" in r["errors"][0]["message"]
     assert randomtest(s, runs=5, seed=0, render=False)["unfinished"]["error"] == 0
+
+
+def test_golden_transcript(capsys):
+    """The golden-transcript workflow: a route file and an approved copy of
+    its transcript, diffed on every run (regenerate both with `route` and
+    `transcript -o` when a change to the story is meant)."""
+    fixtures = Path(__file__).parent / "fixtures"
+    approved = (fixtures / "tiny-bout.champion.txt").read_text(encoding="utf-8")
+    assert main(["transcript", str(fixtures / "tiny-bout.route.json"), "--story", str(TINY),
+                 "--ending", "champion"]) == 0
+    assert capsys.readouterr().out == approved
