@@ -68,6 +68,34 @@ def test_figures(story):
         assert template_words(ending.epilogue) >= 80, ending.id  # every ending has its own epilogue
 
 
+def _condition_reads(story) -> Counter[str]:
+    reads: Counter[str] = Counter()
+
+    def add(expr):
+        if expr is not None:
+            reads.update(expr.reads)
+
+    def text(t):
+        for e in (t.exprs if t is not None else ()):
+            if e.type == "bool":
+                add(e)
+    for scene in story.scenes.values():
+        text(scene.text)
+        for ch in scene.exits:
+            add(ch.cond)
+            add(ch.chance)
+            text(ch.text)
+    for ending in story.endings.values():
+        text(ending.epilogue)
+    return reads
+
+
+def test_every_variable_is_read_by_three_conditions_or_checks(story):
+    reads = _condition_reads(story)
+    low = {v.name: reads[v.name] for v in story.variables if reads[v.name] < 3}
+    assert not low, low
+
+
 def test_story_ships_in_the_wheel(tmp_path):
     """Build the wheel, and load the story from the installed package alone."""
     pytest.importorskip("hatchling")
