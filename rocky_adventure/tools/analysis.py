@@ -165,6 +165,7 @@ class Domains:
 
     def __init__(self, story: Story, facts: Facts, reachable: set[str]):
         self.story = story
+        self.memo: dict[tuple, set[tuple] | None] = {}  # by the expressions' IR: equal sources share it
         consts: set = set()
         for u in facts.uses:
             _constants(u.expr.ir, consts)
@@ -200,6 +201,28 @@ class Domains:
         """Every tuple of values the expressions take together over the
         domains of the names they read; None when there are too many
         combinations to try or evaluating one faults."""
+        memo_key = tuple(e.ir for e in exprs)
+        if memo_key in self.memo:
+            return self.memo[memo_key]
+        out = self._outcomes(exprs, limit)
+        self.memo[memo_key] = out
+        return out
+
+    def _outcomes(self, exprs: tuple[Expr, ...], limit: int) -> set[tuple] | None:
+        gen = self._values(exprs, limit)
+        if gen is None:
+            return None
+        seen: set = set()
+        try:
+            for t in gen:
+                seen.add(t)
+        except _Fault:
+            return None
+        return seen
+
+    def _values(self, exprs: tuple[Expr, ...], limit: int):
+        """A generator of the value tuples, one per combination (raising
+        _Fault where evaluating faults); None when there are too many."""
         names = sorted(set().union(*(e.reads for e in exprs)))
         pools = [self.values[n] for n in names]
         n = 1
@@ -220,20 +243,34 @@ class Domains:
                 setters.append(lambda x: setattr(ctx, "turns", x))
             else:
                 setters.append(lambda x, s=name: visits.__setitem__(s, x))
-        seen: set = set()
-        for combo in itertools.product(*pools):
-            for put, x in zip(setters, combo):
-                put(x)
-            try:
-                seen.add(tuple(e.fn(ctx) for e in exprs))
-            except Exception:  # a fault (division by zero): the value is unknown
-                return None
-        return seen
+
+        def gen():
+            for combo in itertools.product(*pools):
+                for put, x in zip(setters, combo):
+                    put(x)
+                try:
+                    yield tuple(e.fn(ctx) for e in exprs)
+                except Exception:  # a fault (division by zero): the value is unknown
+                    raise _Fault from None
+        return gen()
 
     def can_be(self, expr: Expr, value) -> bool | None:
         """Whether the expression can take the value: True/False when
-        decided, None when not."""
-        out = self.outcomes(expr)
-        if out is None:
-            return None
-        return (value,) in out
+        decided, None when not. Stops at the first combination that gives
+        it."""
+        key = ("can_be", expr.ir, value)
+        if key in self.memo:
+            return self.memo[key]  # type: ignore[return-value]
+        gen = self._values((expr,), MAX_COMBOS)
+        found: bool | None = None
+        if gen is not None:
+            try:
+                found = any(t[0] == value and type(t[0]) is type(value) for t in gen)
+            except _Fault:
+                found = None
+        self.memo[key] = found  # type: ignore[assignment]
+        return found
+
+
+class _Fault(Exception):
+    pass
