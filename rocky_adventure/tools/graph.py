@@ -10,16 +10,23 @@ from ..engine.model import Scene, Story
 
 
 def _edges(story: Story, scenes: list[Scene]):
-    """(from, to, label, style) with style plain | cond | chance."""
+    """(from, to, label, style, new) with style plain | cond | chance, and
+    `new` true the first time `to` is a scene outside the selection."""
+    inside = {s.id for s in scenes}
+    outside: set[str] = set()
     for s in scenes:
         for i, ch in enumerate(s.exits):
             base = ch.id or ("next" if len(s.exits) == 1 else f"next {i + 1}")
             style = "cond" if ch.cond is not None else "plain"
             if ch.to is not None:
-                yield s.id, ch.to, base, style
+                ends = [(ch.to, base, style)]
             else:
-                yield s.id, ch.success, f"{base} ✓", "chance"
-                yield s.id, ch.failure, f"{base} ✗", "chance"
+                ends = [(ch.success, f"{base} ✓", "chance"), (ch.failure, f"{base} ✗", "chance")]
+            for b, label, st in ends:
+                new = b not in inside and b not in outside
+                if new:
+                    outside.add(b)
+                yield s.id, b, label, st, new
 
 
 def _select(story: Story, chapter: str | None) -> list[Scene]:
@@ -52,7 +59,6 @@ def _label(story: Story, s: Scene) -> str:
 
 def to_dot(story: Story, chapter: str | None = None) -> str:
     scenes = _select(story, chapter)
-    inside = {s.id for s in scenes}
     out = [f"digraph {_q(story.id)} {{",
            f"  label={_q(story.title + (f' ({chapter})' if chapter else ''))}; labelloc=t; rankdir=TB;",
            '  node [shape=box, style="rounded,filled", fillcolor=white, fontname="Helvetica"];',
@@ -68,10 +74,8 @@ def to_dot(story: Story, chapter: str | None = None) -> str:
                 attrs += ["shape=doubleoctagon", "fillcolor=gold"]
             out.append(f"    {_q(s.id)} [{', '.join(attrs)}];")
         out.append("  }")
-    outside = set()
-    for a, b, label, style in _edges(story, scenes):
-        if b not in inside and b not in outside:
-            outside.add(b)
+    for a, b, label, style, new in _edges(story, scenes):
+        if new:
             out.append(f"  {_q(b)} [label={_q(b + ' →')}, style=dashed];")
         attrs = [f"label={_q(label)}"]
         if style == "cond":
@@ -105,10 +109,8 @@ def to_mermaid(story: Story, chapter: str | None = None) -> str:
             shape = f'(["{label}"])' if s.ending is not None else f'["{label}"]'
             out.append(f"    {_mid(s.id)}{shape}")
         out.append("  end")
-    outside = set()
-    for a, b, label, style in _edges(story, scenes):
-        if b not in inside and b not in outside:
-            outside.add(b)
+    for a, b, label, style, new in _edges(story, scenes):
+        if new:
             out.append(f'  {_mid(b)}["{_mtext(b)} →"]')
         arrow = {"plain": "-->", "cond": "-.->", "chance": "==>"}[style]
         out.append(f'  {_mid(a)} {arrow}|"{_mtext(label)}"| {_mid(b)}')
