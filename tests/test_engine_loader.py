@@ -214,3 +214,10 @@ def test_cli_check_exit_codes_and_no_traceback(make_story, tmp_path):
     (junk / "story.yaml").write_bytes(bytes(range(256)) * 10)
     j = subprocess.run(run + [str(junk)], capture_output=True, text=True)
     assert j.returncode == 1 and "Traceback" not in j.stdout + j.stderr and "story.yaml" in j.stdout
+
+
+def test_lint_levels_need_lint_codes(make_story):
+    errs = errors_of(make_story(GOOD, manifest=MANIFEST + "lints: {RA105: ignore, dead_ends: ignore}\n"))
+    assert any("expected a lint code like RA105, got 'dead_ends'" in e for e in errs)
+    story = load_story(make_story(GOOD, manifest=MANIFEST + "lints: {RA105: ignore}\n"), cache=False)
+    assert story.lint_levels == {"RA105": "ignore"}

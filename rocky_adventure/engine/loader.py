@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +285,12 @@ class _Builder:
             self.err(manifest_file, line, col, self.unknown("start scene", start, self.scene_ids), E_REF)
 
         display = self.build_display(manifest_file, mv.get("display"))
-        lint_levels = {code: level for code, (level, _) in mv.get("lints", {}).items()}
+        lint_levels = {}
+        for code, (level, (line, col)) in mv.get("lints", {}).items():
+            if re.fullmatch(r"RA\d{3}", code):
+                lint_levels[code] = level
+            else:
+                self.err(manifest_file, line, col, f"expected a lint code like RA105, got {code!r}")
 
         if self.errors:
             raise StoryLoadError(self.errors)
