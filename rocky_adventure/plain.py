@@ -96,21 +96,33 @@ class PlainGame:
                 return None
             self.say(f"Type a number from 1 to {n}." if n > 1 else "Type 1 (or press Enter) to continue.")
 
+    # Hooks a speedrun (rocky_adventure.speedrun.plain_run) overrides.
+    def start(self):
+        from .engine import new_game
+        return new_game(self.story, self.seed)
+
+    def take(self, state, choice_id: str):
+        from .engine import choose
+        return choose(self.story, state, choice_id)
+
+    def after_ending(self, state):
+        """The state to go on from after an ending, or None to stop."""
+        return None
+
+    def finish_code(self) -> int:
+        return EXIT_ENDING
+
+    def header(self) -> None:
+        self.say(f"Seed {self.seed}")
+
     def run(self) -> int:
-        from .engine import (
-            CONTINUE_ID,
-            available_choices,
-            choice_text,
-            choose,
-            epilogue_text,
-            new_game,
-        )
+        from .engine import CONTINUE_ID, available_choices, choice_text, epilogue_text
         story = self.story
-        state = new_game(story, self.seed)
+        state = self.start()
         self.say(story.title)
         if story.author:
             self.say(f"by {story.author}")
-        self.say(f"Seed {self.seed}")
+        self.header()
         self.say()
         chapter = None
         while True:
@@ -122,7 +134,11 @@ class PlainGame:
                 for para in paragraphs(epilogue_text(story, state)):
                     self.say(para)
                     self.say()
-                return EXIT_ENDING
+                state = self.after_ending(state)
+                if state is None:
+                    return self.finish_code()
+                chapter = None
+                continue
             choices = available_choices(story, state)
             if not choices:
                 self.say(f"The story stops here: no choice is open in scene {state.scene!r} "
@@ -136,7 +152,7 @@ class PlainGame:
                 self.stopped(state)
                 return EXIT_INPUT_ENDED
             self.say()
-            state = choose(story, state, choices[picked - 1].id)
+            state = self.take(state, choices[picked - 1].id)
 
     def stopped(self, state) -> None:
         scene = self.story.scenes[state.scene]

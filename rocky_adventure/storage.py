@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import re
 import threading
 import time
@@ -162,12 +161,16 @@ def clean_stale_temps(folder: Path) -> None:
 class Writer:
     """Writes files on one background thread, in order, newest data per path
     wins: the game hands it the autosave after each scene and goes on
-    drawing. `flush()` waits for everything handed in so far."""
+    drawing. `delay` lets the frame that shows the scene go first (and
+    coalesces a burst of scenes into one write). `flush()` waits for
+    everything handed in so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
         self._pending: dict[Path, tuple[bytes, bool]] = {}
         self._lock = threading.Lock()
-        self._wake: queue.SimpleQueue[None] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._hurry = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
         self._thread: threading.Thread | None = None
@@ -180,11 +183,14 @@ class Writer:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="rocky-writer", daemon=True)
                 self._thread.start()
-        self._wake.put(None)
+        self._wake.set()
 
     def _run(self) -> None:
         while True:
-            self._wake.get()
+            self._wake.wait()
+            self._wake.clear()
+            if self.delay:
+                self._hurry.wait(self.delay)
             while True:
                 with self._lock:
                     if not self._pending:
@@ -198,7 +204,11 @@ class Writer:
                     self.errors.append(f"could not write {path}: {e.strerror or e}")
 
     def flush(self, timeout: float | None = 10.0) -> bool:
-        return self._idle.wait(timeout)
+        self._hurry.set()
+        try:
+            return self._idle.wait(timeout)
+        finally:
+            self._hurry.clear()
 
 
 # -- settings ------------------------------------------------------------------
@@ -245,21 +255,27 @@ def read_with_backup(path: Path, clock: Callable[[], datetime] = datetime.now) -
         return data, f"{path.name} was damaged ({e}); its previous version was restored"
 
 
+def read_or_none(path: Path, clock: Callable[[], datetime] = datetime.now) -> Any:
+    """The JSON in a file the game keeps for itself (settings, gallery, read
+    text): None when it is absent, or damaged beyond its backup (it is then
+    set aside, and the game starts that file afresh)."""
+    try:
+        data, _ = read_with_backup(path, clock)
+    except FileNotFoundError:
+        return None
+    except (Unreadable, OSError):
+        set_aside(path, now=clock())
+        return None
+    return data
+
+
 def settings_path(root: Path) -> Path:
     return Path(root) / "settings.json"
 
 
 def load_settings(root: Path) -> Settings:
     """The settings, shared by every story; defaults if absent or damaged."""
-    path = settings_path(root)
-    try:
-        data, _ = read_with_backup(path)
-    except FileNotFoundError:
-        return Settings()
-    except (Unreadable, OSError):
-        set_aside(path)
-        return Settings()
-    return Settings.from_json(data)
+    return Settings.from_json(read_or_none(settings_path(root)))
 
 
 def save_settings(root: Path, settings: Settings, writer: Writer | None = None) -> None:
@@ -427,13 +443,7 @@ class Storage:
 
     def load_gallery(self) -> dict[str, dict]:
         """ending id -> {"title", "epilogue", "found", "times"}."""
-        try:
-            data, _ = self._read_with_backup(self.gallery_path)
-        except FileNotFoundError:
-            return {}
-        except (Unreadable, OSError):
-            set_aside(self.gallery_path, now=self.clock())
-            return {}
+        data = read_or_none(self.gallery_path, self.clock)
         endings = data.get("endings") if isinstance(data, dict) else None
         if not isinstance(endings, dict):
             return {}
@@ -458,13 +468,7 @@ class Storage:
         return self.dir / "read.json"
 
     def load_read(self) -> set[str]:
-        try:
-            data, _ = self._read_with_backup(self.read_path)
-        except FileNotFoundError:
-            return set()
-        except (Unreadable, OSError):
-            set_aside(self.read_path, now=self.clock())
-            return set()
+        data = read_or_none(self.read_path, self.clock)
         keys = data.get("read") if isinstance(data, dict) else None
         return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
 

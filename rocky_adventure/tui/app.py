@@ -56,7 +56,7 @@ class RockyApp(App[int]):
         self.clock = clock
         self.monotonic = monotonic
         self.delta_seconds: float | None = 2.5 if motion else None
-        self.writer = Writer()
+        self.writer = Writer(delay=0.1)  # after the frame that shows the scene
         self.settings = settings or (load_settings(self.data_dir) if self.data_dir else Settings())
         self.storage: Storage | None = None
         self.session = None
@@ -75,7 +75,9 @@ class RockyApp(App[int]):
         if self.story is not None:
             self.story_ready(self.story)
         else:
-            self.run_worker(self._load_story, thread=True, exit_on_error=False, name="load-story")
+            # after the first frame, so that frame is not slowed by the load
+            self.call_after_refresh(self.run_worker, self._load_story, thread=True, exit_on_error=False,
+                                    name="load-story")
 
     def _load_story(self) -> None:
         from ..engine import StoryLoadError, load_story

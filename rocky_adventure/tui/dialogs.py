@@ -28,6 +28,7 @@ def slot_content(info: SaveInfo) -> Content:
 
 
 class SaveLoadScreen(SizeAware, ModalScreen):
+    CSS_PATH = "dialogs.tcss"
     """Named slots. Dismisses with ("save", slot, name), ("load", slot) or None."""
 
     BINDINGS = [
@@ -107,6 +108,7 @@ SPEED_LABELS = {"slow": "Slow", "normal": "Normal", "fast": "Fast", "instant": "
 
 
 class SettingsScreen(SizeAware, ModalScreen):
+    CSS_PATH = "dialogs.tcss"
     """Text speed, theme and skip-read; every change applies and is kept at once."""
 
     BINDINGS = [Binding("escape", "close", "Close")]
@@ -155,6 +157,7 @@ class SettingsScreen(SizeAware, ModalScreen):
 
 
 class ConfirmQuitScreen(SizeAware, ModalScreen):
+    CSS_PATH = "dialogs.tcss"
     """Dismisses with "save" (quick save, then quit), "quit" or None."""
 
     BINDINGS = [
@@ -189,6 +192,7 @@ class ConfirmQuitScreen(SizeAware, ModalScreen):
 
 
 class TooSmallScreen(SizeAware, Screen):
+    CSS_PATH = "dialogs.tcss"
     """Shown instead of the game while the terminal is under the minimum size."""
 
     BINDINGS = [Binding("ctrl+q", "app.request_quit", "Quit", priority=True)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
@@ -15,13 +15,14 @@ from ..engine import IllegalChoice
 from ..storage import TEXT_SPEEDS, format_play_time
 from .base import SizeAware
 from .session import Session
-from .widgets import ChoiceList, SceneHeader, StatBar, StoryText, story_content
+from .widgets import Bar, BarPanel, ChoiceList, SceneHeader, StoryText, story_content
 
 # The choices offered at an ending, after the epilogue.
 ENDING_MENU = (("_again", "Play again"), ("_gallery", "See the endings"), ("_title", "Back to the title"))
 
 
 class GameScreen(SizeAware, Screen):
+    CSS_PATH = "game.tcss"
     BINDINGS = [
         Binding("1", "choose(1)", "Choose", key_display="1-9"),
         *(Binding(str(i), f"choose({i})", show=False) for i in range(2, 10)),
@@ -41,6 +42,7 @@ class GameScreen(SizeAware, Screen):
         super().__init__()
         self.session = session
         self._hud_shown: bool | None = None
+        self._could_undo: bool | None = None
 
     # -- layout
     def compose(self) -> ComposeResult:
@@ -51,24 +53,22 @@ class GameScreen(SizeAware, Screen):
             with Vertical(id="main"):
                 with Vertical(id="hud") as hud:
                     hud.border_title = "ROUND"
-                    with Horizontal(id="hud-bars"):
-                        for bar in display.hud_bars:
-                            yield self._bar(bar.var, health=True, prefix="hud")
-                with VerticalScroll(id="text-scroll"):
-                    yield StoryText(id="story")
+                    yield self._panel([b.var for b in display.hud_bars], "hud-bars", health=True)
+                yield StoryText(id="story")
                 yield ChoiceList(id="choices")
-            with Vertical(id="sidebar") as side:
-                side.border_title = "CORNER"
-                for name in display.sidebar:
-                    yield self._bar(name, health=False, prefix="side")
+            with Vertical(id="sidebar"):
+                yield self._panel(list(display.sidebar), "side-bars", health=False)
                 yield Static(Content(""), id="run-info")
         yield Footer()
 
-    def _bar(self, name: str, health: bool, prefix: str) -> StatBar:
-        var = self.session.story.var(name)
-        value = self.session.state.var(self.session.story, name)
-        return StatBar(name, var.label, var.min, var.max, value, health=health,
-                       delta_seconds=getattr(self.app, "delta_seconds", 2.5), id=f"{prefix}-{name}")
+    def _panel(self, names: list[str], id: str, health: bool) -> BarPanel:
+        story, state = self.session.story, self.session.state
+        bars = []
+        for name in names:
+            var = story.var(name)
+            bars.append(Bar(name, var.label, var.min, var.max, state.var(story, name)))
+        return BarPanel(bars, health=health, delta_seconds=getattr(self.app, "delta_seconds", 2.5), id=id,
+                        classes="-columns" if health else None)
 
     def on_mount(self) -> None:
         if not self.session.story.display.sidebar:
@@ -100,10 +100,12 @@ class GameScreen(SizeAware, Screen):
         story_text = self.query_one(StoryText)
         choice_list.set_class(cps > 0, "-waiting")
         story_text.show(story_content(text, ending), cps)
-        self.query_one("#text-scroll", VerticalScroll).scroll_home(animate=False)
         self.update_bars()
         self.update_info()
-        self.refresh_bindings()
+        can_undo = len(s.states) > 1
+        if can_undo != self._could_undo:  # the footer redraws itself on this: only when it changes
+            self._could_undo = can_undo
+            self.refresh_bindings()
         reached = s.last_ending
         if reached is not None and reached.new:
             app.notify(f"New ending: {reached.title}. {reached.found} of {reached.total} found.",
@@ -116,16 +118,13 @@ class GameScreen(SizeAware, Screen):
     def update_bars(self) -> None:
         s = self.session
         values = s.values()
-        for bar in self.query(StatBar):
-            bar.set_value(values[bar.var])
+        self.query_one("#side-bars", BarPanel).set_values(values)
         active = s.hud_active()
         if active != self._hud_shown:
             self._hud_shown = active
             self.set_class(active, "-hud")
         if active:
-            shown = set(s.hud_bars())
-            for bar in self.query_one("#hud-bars").query(StatBar):
-                bar.display = bar.var in shown
+            self.query_one("#hud-bars", BarPanel).set_values(values, set(s.hud_bars()))
             hud = self.query_one("#hud")
             round_var = s.story.display.hud_round
             if round_var:
@@ -139,7 +138,7 @@ class GameScreen(SizeAware, Screen):
         s = self.session
         info = Content.assemble(("seed ", "$text-muted"), f"{s.seed}\n", ("time ", "$text-muted"),
                                 format_play_time(s.play_time))
-        self.query_one("#run-info", Static).update(info)
+        self.query_one("#run-info", Static).update(info, layout=False)
 
     # -- the typewriter
     def on_key(self, event: events.Key) -> None:
@@ -220,7 +219,7 @@ class GameScreen(SizeAware, Screen):
         self.app.show_title()
 
     def action_scroll_text(self, direction: int) -> None:
-        scroll = self.query_one("#text-scroll", VerticalScroll)
+        scroll = self.query_one(StoryText)
         if direction < 0:
             scroll.scroll_page_up()
         else:

@@ -27,6 +27,7 @@ def page_header(title: str, detail: str = "") -> Static:
 
 
 class BackScreen(SizeAware, Screen):
+    CSS_PATH = "pages.tcss"
     BINDINGS = [Binding("escape,q", "back", "Back")]
 
     def action_back(self) -> None:

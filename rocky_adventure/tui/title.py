@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from .base import SizeAware
@@ -72,7 +72,11 @@ class TitleScreen(SizeAware, Screen):
             with Center():
                 yield OptionList(*(menu_option(*m) for m in MENU), id="menu")
             yield Static(Content(""), id="continue-info")
-        yield Footer()
+        # The menu shows every key; a footer would cost the first frame (and
+        # about a megabyte) for nothing.
+        yield Static(Content.assemble(("ctrl+p", "bold $accent"), (" commands   ", "$text-muted"),
+                                      ("f1", "bold $accent"), (" help   ", "$text-muted"),
+                                      ("ctrl+q", "bold $accent"), (" quit", "$text-muted")), id="title-keys")
 
     def on_mount(self) -> None:
         self.refresh_story()
@@ -89,7 +93,7 @@ class TitleScreen(SizeAware, Screen):
         info = self.query_one("#continue-info", Static)
         menu = self.query_one("#menu", OptionList)
         if story is None:
-            title.update(Content.styled("loading the story\u2026", "$text-muted"))
+            self.set_timer(0.4, self._still_loading)
             return
         title.update(Content.styled(story.title, "bold $accent"))
         byline.update(Content.styled(f"by {story.author}", "$text-muted") if story.author else Content(""))
@@ -100,6 +104,10 @@ class TitleScreen(SizeAware, Screen):
         else:
             menu.disable_option("continue_game")
             info.update(Content(""))
+
+    def _still_loading(self) -> None:
+        if getattr(self.app, "story", None) is None:
+            self.query_one("#story-title", Static).update(Content.styled("loading the story\u2026", "$text-muted"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -5,26 +5,28 @@ always wrapped in Content(...) (never parsed as markup): a story can hold
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from textual import events
-from textual.color import Color
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
-from textual.style import Style
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.timer import Timer
+from textual.visual import Visual
 from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..plain import paragraphs
 
-# Not-yet-revealed text is drawn fully transparent, so the typewriter never
-# moves a word from one line to the next as it types.
-HIDDEN = Style(foreground=Color(0, 0, 0, 0))
-
 # How long (in characters) the typewriter pauses after punctuation.
-_PAUSES = {".": 6, "!": 6, "?": 6, ",": 2, ";": 2, ":": 2, "\u2014": 2, "\n": 8}
+_PAUSES = {".": 6, "!": 6, "?": 6, ",": 2, ";": 2, ":": 2, "\u2014": 2}
+_LINE_PAUSE = 8  # and at the end of a line of a paragraph (counted on blank lines)
+TEXT_WIDTH = 76  # the longest line of story text, for reading comfort
 
 
 def story_content(text: str, ending: tuple[str, str] | None = None) -> Content:
@@ -39,12 +41,22 @@ def story_content(text: str, ending: tuple[str, str] | None = None) -> Content:
     return Content("\n\n").join(parts)
 
 
-class StoryText(Widget):
-    """Text with a typewriter reveal. Any key or a click completes it (the
-    game screen forwards keys); `cps` 0 shows it at once."""
+class StoryText(ScrollView, can_focus=False):
+    """The story text, centred in a column at most TEXT_WIDTH wide, with a
+    typewriter reveal that any key or a click completes (the game screen
+    forwards keys). It wraps the text itself and scrolls it (Line API), and
+    draws its own slim scroll bar in the last column, so everything a new
+    scene changes is known before the frame is drawn: the first frame after
+    a choice is the whole scene."""
 
     DEFAULT_CSS = """
-    StoryText { height: auto; width: 1fr; }
+    StoryText {
+        width: 100%;  /* (1fr makes a ScrollView as wide as its virtual size) */
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 0;
+    }
     """
 
     class Revealed(Message):
@@ -53,7 +65,12 @@ class StoryText(Widget):
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self._content = Content("")
-        self._shown = 0
+        self._lines: list[Content] = []
+        self._starts: list[int] = [0]  # characters before each wrapped line
+        self._strips: dict[int, Strip] = {}
+        self._wrap_width = -1
+        self._shown = 0  # characters revealed, counted along the wrapped lines
+        self._total = 0
         self._cps = 0.0
         self._budget = 0.0
         self._last = 0.0
@@ -65,27 +82,29 @@ class StoryText(Widget):
 
     @property
     def revealing(self) -> bool:
-        return self._shown < len(self._content)
+        return self._shown < self._total
 
     def show(self, content: Content, cps: float = 0.0) -> None:
         self._stop()
         self._content = content
         self._cps = cps
         self._budget = 0.0
-        if cps <= 0 or not content:
-            self._shown = len(content)
-            self.refresh(layout=True)
+        self._wrap_width = -1
+        self._rewrap()
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        if cps <= 0 or not self._total:
+            self._shown = self._total
             self.post_message(self.Revealed())
-            return
-        self._shown = 0
-        self._last = time.monotonic()
-        self._timer = self.set_interval(1 / 40, self._tick)
-        self.refresh(layout=True)
+        else:
+            self._shown = 0
+            self._last = time.monotonic()
+            self._timer = self.set_interval(1 / 40, self._tick)
+        self.refresh()
 
     def finish(self) -> None:
         if self.revealing:
             self._stop()
-            self._shown = len(self._content)
+            self._shown = self._total
             self.refresh()
             self.post_message(self.Revealed())
 
@@ -94,14 +113,45 @@ class StoryText(Widget):
             self._timer.stop()
             self._timer = None
 
+    # -- wrapping
+    def _column(self) -> tuple[int, int]:
+        """(left margin, text width) inside the content region, less the
+        last column, which holds the scroll bar."""
+        width = max(self.scrollable_content_region.width - 2, 1)
+        text_width = min(width, TEXT_WIDTH)
+        return (width - text_width) // 2, text_width
+
+    def _rewrap(self) -> None:
+        _, text_width = self._column()
+        if text_width == self._wrap_width:
+            return
+        self._wrap_width = text_width
+        lines = self._content.wrap(text_width) if self._content else []
+        starts = [0]
+        for line in lines:
+            starts.append(starts[-1] + len(line.plain))
+        # keep the same share of the text revealed across a re-wrap
+        if self._total and self._shown < self._total:
+            self._shown = round(self._shown / self._total * starts[-1])
+        elif self._shown >= self._total:
+            self._shown = starts[-1]
+        self._lines, self._starts, self._total = lines, starts, starts[-1]
+        self._strips.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(lines))
+
+    def on_resize(self) -> None:
+        self._rewrap()
+        self.refresh()
+
+    # -- the typewriter
     def _tick(self) -> None:
         now = time.monotonic()
         self._budget += (now - self._last) * self._cps
         self._last = now
-        text = self._content.plain
         n = self._shown
-        while n < len(text):
-            cost = _PAUSES.get(text[n - 1], 1) if n else 1
+        total = self._total
+        while n < total:
+            cost = self._cost(n)
             if self._budget < cost:
                 break
             self._budget -= cost
@@ -109,15 +159,66 @@ class StoryText(Widget):
         if n != self._shown:
             self._shown = n
             self.refresh()
-        if n >= len(text):
+        if n >= total:
             self._stop()
             self.post_message(self.Revealed())
 
-    def render(self) -> Content:
-        c = self._content
-        if self._shown >= len(c):
-            return c
-        return c[: self._shown] + c[self._shown:].stylize(HIDDEN)
+    def _cost(self, n: int) -> int:
+        """What revealing character n costs: more after punctuation and
+        between paragraphs, so the reading has a rhythm."""
+        line = bisect_right(self._starts, n) - 1
+        at = n - self._starts[line]
+        if at == 0 and line and not self._lines[line - 1].plain:
+            return _LINE_PAUSE
+        if at:
+            return _PAUSES.get(self._lines[line].plain[at - 1], 1)
+        return 1
+
+    # -- drawing
+    def render_line(self, y: int) -> Strip:
+        text = self._text_line(y + round(self.scroll_offset.y))
+        return Strip.join([text, self._scroll_mark(y)])
+
+    def _text_line(self, index: int) -> Strip:
+        left, _ = self._column()
+        width = max(self.scrollable_content_region.width - 1, 0)
+        style = self.visual_style.rich_style
+        if index >= len(self._lines):
+            return Strip.blank(width, style)
+        visible = self._shown - self._starts[index]
+        line = self._lines[index]
+        if visible <= 0:
+            return Strip.blank(width, style)
+        if visible >= len(line.plain):
+            strip = self._strips.get(index)
+            if strip is None:
+                strip = self._strips[index] = self._render(line, left, width)
+            return strip
+        return self._render(line[:visible], left, width)
+
+    def _scroll_mark(self, y: int) -> Strip:
+        """One cell of the scroll bar: a dim track and a bright thumb, shown
+        only when the text is longer than the widget."""
+        height = self.scrollable_content_region.height
+        total = len(self._lines)
+        style = self.visual_style.rich_style
+        if total <= height or height <= 0:
+            return Strip.blank(1, style)
+        thumb = max(1, round(height * height / total))
+        top = round(self.scroll_offset.y / max(total - height, 1) * (height - thumb))
+        on = top <= y < top + thumb
+        mark = Content.styled("\u2503" if on else "\u2502", "$primary" if on else "$foreground 15%")
+        return Visual.to_strips(self, mark, 1, 1, self.visual_style)[0]
+
+    def _render(self, line: Content, left: int, width: int) -> Strip:
+        strips = Visual.to_strips(self, line, max(width - left, 1), 1, self.visual_style)
+        strip = strips[0] if strips else Strip.blank(0)
+        style = self.visual_style.rich_style
+        return Strip.join([Strip.blank(left, style), strip]).extend_cell_length(width, style).crop(0, width)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
 
     def on_click(self, event: events.Click) -> None:
         self.finish()
@@ -156,66 +257,143 @@ def bar_line(width: int, frac: float, style: str) -> Content:
     return Content.assemble(*parts)
 
 
-class StatBar(Widget):
-    """A labelled bar for an int variable: label and value on one line, the
-    bar under it. A change shows briefly as +1 or -2."""
+@dataclass
+class Bar:
+    """One int variable drawn as a bar, and its last change."""
+
+    var: str
+    label: str
+    lo: int
+    hi: int
+    value: int
+    delta: int = 0
+    shown: bool = True
+    changed_at: float = 0.0
+
+
+class BarPanel(Widget):
+    """Labelled bars for int variables: the label and the value on one line,
+    the bar under it. A change shows briefly as +1 or -2 beside the value.
+    Bars stack in rows, or stand side by side with the class "-columns" (the
+    fight HUD); on a narrow screen the rows become a compact line of values.
+    One widget draws them all: a screen full of bars costs one widget, not
+    one each."""
 
     DEFAULT_CSS = """
-    StatBar { height: 2; width: 1fr; min-width: 10; }
+    BarPanel { height: auto; width: 1fr; }
     """
 
-    def __init__(self, var: str, label: str, lo: int, hi: int, value: int, health: bool = False,
-                 delta_seconds: float | None = 2.5, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.var = var
-        self.label = label
-        self.lo = lo
-        self.hi = hi
-        self.value = value
-        self.delta = 0
+    def __init__(self, bars: list[Bar], health: bool = False, delta_seconds: float | None = 2.5,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.bars = bars
         self.health = health
         self.delta_seconds = delta_seconds
-        self._delta_timer: Timer | None = None
+        self._timer: Timer | None = None
 
-    def set_value(self, value: int, show_change: bool = True) -> None:
-        if value == self.value:
-            if self.delta and self.delta_seconds is None:
-                self.delta = 0  # a frozen change lasts one turn
-                self.refresh()
-            return
-        self.delta = (value - self.value) if show_change else 0
-        self.value = value
-        if self._delta_timer is not None:
-            self._delta_timer.stop()
-            self._delta_timer = None
-        if self.delta and self.delta_seconds is not None:
-            self._delta_timer = self.set_timer(self.delta_seconds, self._clear_delta)
+    @property
+    def columns(self) -> bool:
+        return self.has_class("-columns")
+
+    @property
+    def compact(self) -> bool:
+        return not self.columns and self.screen.has_class("-narrow")
+
+    def set_values(self, values: dict, shown: set[str] | None = None) -> None:
+        """New values (and which bars show); changes are remembered to show."""
+        now = time.monotonic()
+        changed = False
+        for bar in self.bars:
+            value = values[bar.var]
+            visible = shown is None or bar.var in shown
+            if visible != bar.shown:
+                bar.shown = visible
+                changed = True
+            if value != bar.value:
+                bar.delta, bar.value, bar.changed_at = value - bar.value, value, now
+                changed = True
+            elif bar.delta and self.delta_seconds is None:
+                bar.delta = 0  # a change that does not fade lasts one turn
+                changed = True
+        if changed:
+            self.refresh(layout=shown is not None)
+        if self.delta_seconds is not None and any(b.delta for b in self.bars) and self._timer is None:
+            self._timer = self.set_timer(self.delta_seconds, self._fade)
+
+    def _fade(self) -> None:
+        self._timer = None
+        now = time.monotonic()
+        for bar in self.bars:
+            if bar.delta and now - bar.changed_at >= self.delta_seconds - 0.05:
+                bar.delta = 0
         self.refresh()
+        if any(b.delta for b in self.bars):
+            self._timer = self.set_timer(0.25, self._fade)
 
-    def _clear_delta(self) -> None:
-        self.delta = 0
-        self._delta_timer = None
-        self.refresh()
+    def _visible(self) -> list[Bar]:
+        return [b for b in self.bars if b.shown]
 
-    def bar_style(self) -> str:
+    def get_content_height(self, container, viewport, width: int) -> int:
+        n = len(self._visible())
+        if not n:
+            return 0
+        if self.compact:
+            return len(self._compact_lines(width))
+        return 2 if self.columns else 3 * n - 1
+
+    def _value(self, bar: Bar) -> Content:
+        value = Content.styled(f"{bar.value}", "bold")
+        if not bar.delta:
+            return value
+        sign = "+" if bar.delta > 0 else ""
+        return Content.assemble((f"{sign}{bar.delta} ", "bold $success" if bar.delta > 0 else "bold $error"), value)
+
+    def _compact_lines(self, width: int) -> list[Content]:
+        """Label and value of each bar, packed into as few lines as fit."""
+        lines: list[Content] = []
+        line = Content("")
+        for bar in self._visible():
+            item = Content.assemble((bar.label, "$text-muted"), " ", self._value(bar))
+            if line and line.cell_length + 3 + item.cell_length > width:
+                lines.append(line)
+                line = Content("")
+            line = Content.assemble(line, ("  \u00b7  " if line else "", "$text-muted"), item)
+        lines.append(line)
+        return lines
+
+    def bar_style(self, bar: Bar) -> str:
         if not self.health:
             return "$accent"
-        f = fraction(self.value, self.lo, self.hi)
+        f = fraction(bar.value, bar.lo, bar.hi)
         return "$success" if f >= 0.6 else "$warning" if f >= 0.3 else "$error"
 
-    def render(self) -> Content:
-        width = max(self.size.width, 1)
-        value = Content.styled(f"{self.value}", "bold")
-        if self.delta:
-            sign = "+" if self.delta > 0 else ""
-            value = Content.assemble((f"{sign}{self.delta} ", "bold $success" if self.delta > 0 else "bold $error"),
-                                     value)
-        label = Content.styled(self.label, "$text-muted").truncate(max(width - value.cell_length - 1, 1),
-                                                                    ellipsis=True)
+    def _cell(self, bar: Bar, width: int) -> tuple[Content, Content]:
+        value = self._value(bar)
+        label = Content.styled(bar.label, "$text-muted").truncate(max(width - value.cell_length - 1, 1),
+                                                                   ellipsis=True)
         gap = max(width - label.cell_length - value.cell_length, 1)
         top = Content.assemble(label, " " * gap, value)
-        frac = fraction(self.value, self.lo, self.hi)
-        return Content("\n").join([top, bar_line(width, frac, self.bar_style())])
+        return top, bar_line(width, fraction(bar.value, bar.lo, bar.hi), self.bar_style(bar))
+
+    def render(self) -> Content:
+        bars = self._visible()
+        width = max(self.size.width, 1)
+        if not bars:
+            return Content("")
+        if self.compact:
+            return Content("\n").join(self._compact_lines(width))
+        if not self.columns:
+            lines: list[Content] = []
+            for bar in bars:
+                if lines:
+                    lines.append(Content(""))
+                lines.extend(self._cell(bar, width))
+            return Content("\n").join(lines)
+        gap = 2
+        cell = max((width - gap * (len(bars) - 1)) // len(bars), 4)
+        cells = [self._cell(bar, cell) for bar in bars]
+        spacer = " " * gap
+        return Content("\n").join([Content(spacer).join(c[row] for c in cells) for row in (0, 1)])
 
 
 class SceneHeader(Widget):

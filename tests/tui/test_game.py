@@ -45,7 +45,8 @@ async def test_new_game_to_an_ending_by_keyboard_updates_the_gallery(make_app):
         assert choices(app) == ["_again", "_gallery", "_title"]
         await pilot.press("2")  # see the endings
         assert isinstance(app.screen, GalleryScreen)
-        gallery = json.loads((app.storage.gallery_path).read_text())
+        app.writer.flush()
+        gallery = json.loads(app.storage.gallery_path.read_text())
         assert list(gallery["endings"]) == [state.ending]
         assert "1 of 4 found" in shown_text(app.screen.query_one(".page-header"))
 
@@ -93,9 +94,11 @@ async def test_undo_and_history(make_app):
         assert app.session.state.turns == 3
         await pilot.press("h")
         assert isinstance(app.screen, HistoryScreen)
+        await pilot.pause()
         await pilot.press("home", "enter")  # back to before the first choice
         assert isinstance(app.screen, GameScreen)
         assert app.session.state.turns == 0 and app.session.state.scene == "gym_door"
+        app.writer.flush()  # autosaves are written in the background
         saved = json.loads(app.storage.slot_path("autosave").read_text())
         assert saved["turns"] == 0  # the autosave follows the rewind
 

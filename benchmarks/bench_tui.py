@@ -1,0 +1,196 @@
+"""Terminal game benchmarks.
+
+    python benchmarks/bench_tui.py [--quick]
+
+Prints, measured in this one run on the bundled story:
+- start-up: from launching Python to the title screen drawn and taking keys
+  (headless), against a bare Textual app with a Header, a Static and an
+  OptionList; each run is a fresh process, alternating the two apps, and
+  the figure is the median (target <= 1.15x);
+- turn latency: from a choice key to the next scene fully drawn, with
+  instant text: the time from posting the key to the app's write to the
+  (headless) terminal after which the screen no longer changes (target
+  <= 16 ms median); and, for information, until Textual's last write of
+  the turn (its follow-up layout passes redraw the same picture);
+- peak RSS of the game after loading the story and playing 100 turns,
+  against the bare app at its first frame, each in its own process (target
+  <= 1.25x).
+
+The story comes from the load cache, as for a player who has run the game
+before: a warm-up run fills it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# One process: start an app headless. "start": say "ready" when the first
+# frame is written to the (headless) terminal: the title screen, drawn and
+# taking keys. "rss": then do the work (the game loads the story and plays
+# 100 turns) and print the peak RSS in KiB.
+CHILD = r"""
+import asyncio, os, resource, sys
+kind, what, data = sys.argv[1], sys.argv[2], sys.argv[3]
+if kind == "bare":
+    from textual.app import App
+    from textual.widgets import Header, OptionList, Static
+
+    class Bare(App):
+        def compose(self):
+            yield Header()
+            yield Static("Rocky IV: The Adventure")
+            yield OptionList("New game", "Continue", "Load", "Endings", "Settings", "Help", "Quit")
+
+    app = Bare()
+else:
+    from rocky_adventure.storage import Settings
+    from rocky_adventure.tui.app import RockyApp
+    app = RockyApp(data_dir=data, settings=Settings(text_speed="instant"))
+
+display = app._display
+
+
+def peak_kib():
+    # VmHWM starts afresh at exec; ru_maxrss can carry the forking parent's peak
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def first_frame(screen, renderable):
+    display(screen, renderable)
+    if what == "start":
+        os.write(1, b"ready\n")
+        os._exit(0)
+
+
+app._display = first_frame
+
+
+async def pilot(p):
+    await p.pause()
+    os.write(1, b"ready\n")
+    if kind == "game":
+        while app.story is None:
+            await asyncio.sleep(0.01)
+        await p.press("n")
+        for _ in range(100):
+            if app.session.state.ending is not None:
+                app.do("new_game")
+            await p.press("1")
+    os.write(1, b"%d\n" % peak_kib())
+    app.exit()
+
+app.run(headless=True, size=(80, 24), auto_pilot=pilot)
+"""
+
+
+def launch(kind: str, what: str, data: str) -> tuple[float, int | None]:
+    """(seconds from launch to the first frame, peak RSS in KiB or None)."""
+    with tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, kind, what, data], stdout=subprocess.PIPE,
+                                stderr=err, cwd=ROOT, text=True)
+        line = proc.stdout.readline()
+        ready = time.perf_counter() - t0
+        rest = proc.stdout.read()
+        proc.wait(timeout=120)
+        if line.strip() != "ready" or proc.returncode != 0 or (what == "rss" and not rest.strip()):
+            err.seek(0)
+            raise SystemExit(f"{kind} {what} failed ({proc.returncode}): {line}{rest}{err.read()}")
+    return ready, int(rest.split()[-1]) if what == "rss" else None
+
+
+def startup(runs: int, data: str) -> tuple[float, float]:
+    bare, game = [], []
+    for _ in range(runs):
+        bare.append(launch("bare", "start", data)[0])
+        game.append(launch("game", "start", data)[0])
+    return statistics.median(bare), statistics.median(game)
+
+
+def peak_rss(runs: int, data: str) -> tuple[int, int]:
+    bare = min(launch("bare", "rss", data)[1] for _ in range(runs))
+    game = min(launch("game", "rss", data)[1] for _ in range(runs))
+    return bare, game
+
+
+async def turn_latency(turns: int, data: str) -> list[tuple[float, float]]:
+    """(key to the scene drawn, key to Textual's last write) of each turn."""
+    from rocky_adventure.storage import Settings
+    from rocky_adventure.tui.app import RockyApp
+
+    app = RockyApp(data_dir=data, settings=Settings(text_speed="instant"))
+    latencies: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        while app.story is None:
+            await pilot.pause(0.01)
+        await pilot.press("n")
+        writes: list[tuple[float, int]] = []
+        display = app._display
+
+        def timed_display(screen, renderable) -> None:
+            display(screen, renderable)
+            t = time.perf_counter()
+            picture = hash(tuple(tuple((seg.text, seg.style) for seg in strip)
+                                 for strip in screen._compositor.render_strips()))
+            writes.append((t, picture))
+
+        app._display = timed_display  # every write to the terminal, and what the screen then shows
+        for _ in range(turns):
+            if app.session.state.ending is not None:
+                app.do("new_game")
+                await pilot.pause()
+            before = app.session.state
+            writes.clear()
+            t0 = time.perf_counter()
+            await pilot.press("1")
+            await pilot.pause()
+            if app.session.state is before or not writes:
+                raise SystemExit("a turn did not change the scene")
+            final = writes[-1][1]
+            drawn = next(t for t, picture in writes if picture == final)
+            latencies.append((drawn - t0, writes[-1][0] - t0))
+        app.writer.flush()
+    return latencies
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer runs")
+    args = ap.parse_args()
+    runs = 5 if args.quick else 15
+    turns = 100 if args.quick else 400
+    with tempfile.TemporaryDirectory() as data:
+        launch("game", "start", data)  # warm-up: fills the load cache and the bytecode
+        launch("bare", "start", data)
+        bare, game = startup(runs, data)
+        print(f"start-up to the title screen (median of {runs}): bare Textual app {bare * 1000:.0f} ms, "
+              f"game {game * 1000:.0f} ms = {game / bare:.2f}x (target <= 1.15x)")
+        rb, rg = peak_rss(max(runs // 5, 2), data)  # before this process grows with the latency test
+        lat = asyncio.run(turn_latency(turns, data))
+        drawn = sorted(d * 1000 for d, _ in lat)
+        last = sorted(x * 1000 for _, x in lat)
+        p95 = drawn[int(len(drawn) * 0.95) - 1]
+        print(f"turn latency, key to next scene drawn ({turns} turns, instant text): "
+              f"median {statistics.median(drawn):.1f} ms, p95 {p95:.1f} ms, max {drawn[-1]:.1f} ms "
+              f"(target <= 16 ms median); Textual's last write of the turn: median "
+              f"{statistics.median(last):.1f} ms")
+        print(f"peak RSS: bare Textual app {rb / 1024:.1f} MiB, game after 100 turns {rg / 1024:.1f} MiB "
+              f"= {rg / rb:.2f}x (target <= 1.25x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
