@@ -99,3 +99,51 @@ command("runs", "personal bests, recent runs, and LiveSplit export",
 command("verify", "re-simulate a run file and confirm it is legal",
         "rocky-adventure verify ~/.local/share/rocky-adventure/speedrun/rocky-iv/runs/RUN.json",
         _setup_verify)(cmd_verify)
+
+
+# -- play --speedrun -----------------------------------------------------------
+
+def _play_arguments(p) -> None:
+    g = p.add_argument_group("speedrun")
+    g.add_argument("--speedrun", action="store_true",
+                   help="a timed run: instant text, no undo, splits on chapters, a run file at the end")
+    g.add_argument("--category", default="any", metavar="C",
+                   help="any (Any%%), all (All Endings) or ending:ID (default: any)")
+    g.add_argument("--livesplit", nargs="?", const="127.0.0.1:16834", metavar="HOST:PORT",
+                   help="drive LiveSplit Server (default address 127.0.0.1:16834)")
+    g.add_argument("--practice", metavar="CHAPTER",
+                   help="practice one chapter (never a PB); with --practice-run, from that run's state there")
+    g.add_argument("--practice-run", metavar="RUN.json", help="a run file whose state starts the practice")
+
+
+def resolve_category(story, key: str):
+    from .run import parse_category
+    try:
+        return parse_category(story, key)
+    except ValueError as e:
+        print(f"rocky-adventure play: {e}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def plain_speedrun(story, opts, data) -> int:
+    import shutil
+
+    from .plain_run import run_plain_speedrun
+    category = resolve_category(story, opts.category)
+    if opts.practice:
+        print("rocky-adventure play: practice runs are in the game; plain mode plays full runs", file=sys.stderr)
+        return EXIT_USAGE
+    width = min(shutil.get_terminal_size((80, 24)).columns - 1, 100) if sys.stdout.isatty() else None
+    return run_plain_speedrun(story, category, opts.seed, data, sys.stdin, sys.stdout, sys.stderr, width)
+
+
+def _register_play_arguments() -> None:
+    try:
+        from ..tui.commands import PLAY_ARGUMENTS
+    except ImportError:  # pragma: no cover - the game module is always there
+        return
+    if _play_arguments not in PLAY_ARGUMENTS:
+        PLAY_ARGUMENTS.append(_play_arguments)
+
+
+_register_play_arguments()

@@ -53,6 +53,11 @@ class PlayOptions:
     no_cache: bool = False
     seed: int | None = None
     plain: bool = False
+    speedrun: bool = False
+    category: str = "any"
+    livesplit: str | None = None
+    practice: str | None = None
+    practice_run: str | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> PlayOptions:
@@ -63,8 +68,11 @@ def cmd_play(args: argparse.Namespace) -> int:
     opts = PlayOptions.from_args(args)
     data_dir = cli.data_dir(args)
     if opts.plain:
-        from ..plain import run_plain
         story = cli.load(opts.story, opts.no_cache)
+        if opts.speedrun:
+            from ..speedrun.commands import plain_speedrun
+            return plain_speedrun(story, opts, data_dir)
+        from ..plain import run_plain
         return run_plain(story, opts.seed)
     return run_game(opts, data_dir)
 

@@ -1,0 +1,99 @@
+"""Speedruns in plain mode: the same Run, timer, splits and run file as the
+TUI, with the splits printed as they fall, so runs can be scripted.
+
+    printf '1\\n2\\n' | rocky-adventure play --plain --speedrun --category any --seed 7
+
+Exit codes: 0 when the run finished its category; 1 when the story ended
+without finishing it (another ending than the category's); 2 when input
+ended first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from ..plain import EXIT_DEAD_END, EXIT_ENDING, PlainGame
+from .records import Records, segment_times
+from .run import Category, Run
+from .timer import format_time
+
+
+class SpeedrunPlainGame(PlainGame):
+    def __init__(self, story, run: Run, records: Records, stdin: TextIO, stdout: TextIO, stderr: TextIO,
+                 width: int | None = None):
+        super().__init__(story, run.seed, stdin, stdout, stderr, width)
+        self.run_ = run
+        self.records = records
+        self.comparison = records.comparison(run.category.key, run.seed_type, run.names)
+        self.saved: dict | None = None
+
+    def header(self) -> None:
+        run = self.run_
+        self.say(f"Speedrun: {run.category.title}, {run.seed_type} seed {run.seed}, "
+                 f"attempt {self.comparison.attempts + 1}")
+        self.say("The timer starts on your first choice.")
+
+    def start(self):
+        return self.run_.state
+
+    def take(self, state, choice_id: str):
+        run = self.run_
+        first = run.timer.started_at is None
+        events = run.choose(choice_id)
+        if first:
+            with run.timer.io():
+                self.records.attempt(run.category.key, run.seed_type)
+        for e in events:
+            self.say(self.split_line(e))
+        return run.state
+
+    def split_line(self, e) -> str:
+        if e.skipped:
+            return f"[split] {e.name}: skipped"
+        pb = self.comparison.pb_splits[e.index] if e.index < len(self.comparison.pb_splits) else None
+        delta = f" ({format_time(e.igt_ms - pb, signed=True)} against PB)" if pb is not None else ""
+        return f"[split] {e.name}: IGT {format_time(e.igt_ms)}, RTA {format_time(e.rta_ms)}{delta}"
+
+    def after_ending(self, state):
+        run = self.run_
+        if run.finished:
+            self.finish()
+            return None
+        if run.category.all_endings:
+            found = len(run.splitter.found)
+            self.say(f"(All Endings: {found} of {len(run.names)} found. The story starts again; the clock runs on.)")
+            self.say()
+            run.restart_story()
+            return run.state
+        self.say(f"This ending does not finish the {run.category.title} category: the run is over, unfinished.")
+        self.finish()
+        return None
+
+    def finish(self) -> None:
+        run = self.run_
+        self.saved = self.records.finish(run)
+        final = run.record()["final"]
+        self.say(f"Run {'finished' if run.finished else 'ended'}: IGT {format_time(final['igt_ms'])}, "
+                 f"RTA {format_time(final['rta_ms'])}, {final['choices']} choices.")
+        if self.saved.get("pb"):
+            self.say("New personal best.")
+        golds = self.saved.get("golds") or []
+        if golds:
+            self.say("Gold segments: " + ", ".join(run.names[i] for i in golds))
+        segs = segment_times([s.igt_ms for s in run.splits])
+        for s, seg in zip(run.splits, segs):
+            self.say(f"  {s.name:<16} {format_time(s.igt_ms):>10}  {format_time(seg):>10}")
+        self.say(f"Run file: {self.saved['path']}")
+
+    def finish_code(self) -> int:
+        return EXIT_ENDING if self.run_.finished else EXIT_DEAD_END
+
+
+def run_plain_speedrun(story, category: Category, seed: int | None, data_dir: Path, stdin: TextIO,
+                       stdout: TextIO, stderr: TextIO, width: int | None = None,
+                       settings: dict | None = None) -> int:
+    run = Run(story, category, seed=seed, settings=dict(settings or {}, mode="plain", instant_text=True))
+    records = Records(data_dir, story.id)
+    if records.problem:
+        print(records.problem, file=stderr)
+    return SpeedrunPlainGame(story, run, records, stdin, stdout, stderr, width).run()
