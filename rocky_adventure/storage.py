@@ -18,22 +18,20 @@ aside (renamed, never deleted) with a message saying why, and play goes on.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 SAVE_FORMAT = "rocky-adventure-save"
 SAVE_VERSION = 1
 AUTOSAVE = "autosave"
-TEXT_SPEEDS = {"slow": 40.0, "normal": 90.0, "fast": 200.0, "instant": 0.0}  # characters a second
+TEXT_SPEEDS = {"slow": 50.0, "normal": 110.0, "fast": 250.0, "instant": 0.0}  # characters a second
 DEFAULT_THEME = "rocky"
 _STALE_TEMP_SECONDS = 120.0
 
@@ -213,11 +211,26 @@ class Writer:
 
 # -- settings ------------------------------------------------------------------
 
-@dataclass
 class Settings:
-    text_speed: str = "normal"  # a key of TEXT_SPEEDS
-    theme: str = DEFAULT_THEME
-    skip_read: bool = False
+    """Kept across runs, shared by every story. (Plain classes and
+    NamedTuples in this module, not dataclasses: the game imports it before
+    its first frame, and a dataclass costs a millisecond to define.)"""
+
+    __slots__ = ("text_speed", "theme", "skip_read")
+
+    def __init__(self, text_speed: str = "normal", theme: str = DEFAULT_THEME, skip_read: bool = False):
+        self.text_speed = text_speed  # a key of TEXT_SPEEDS
+        self.theme = theme
+        self.skip_read = skip_read
+
+    def to_json(self) -> dict:
+        return {"text_speed": self.text_speed, "theme": self.theme, "skip_read": self.skip_read}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and self.to_json() == other.to_json()
+
+    def __repr__(self) -> str:
+        return f"Settings({self.text_speed!r}, {self.theme!r}, {self.skip_read!r})"
 
     @classmethod
     def from_json(cls, data: Any) -> Settings:
@@ -279,7 +292,7 @@ def load_settings(root: Path) -> Settings:
 
 
 def save_settings(root: Path, settings: Settings, writer: Writer | None = None) -> None:
-    data = json_bytes(asdict(settings))
+    data = json_bytes(settings.to_json())
     if writer is not None:
         writer.submit(settings_path(root), data)
     else:
@@ -288,8 +301,7 @@ def save_settings(root: Path, settings: Settings, writer: Writer | None = None) 
 
 # -- saves -----------------------------------------------------------------------
 
-@dataclass
-class SaveInfo:
+class SaveInfo(NamedTuple):
     """What a save slot shows before it is loaded."""
 
     slot: str
@@ -304,7 +316,7 @@ class SaveInfo:
     saved_at: str  # ISO 8601, local time with offset
     turns: int
     ending: str | None
-    path: Path = field(repr=False, compare=False, default=Path())
+    path: Path = Path()
 
     @property
     def is_autosave(self) -> bool:
@@ -317,13 +329,12 @@ class SaveInfo:
             return self.saved_at[:16]
 
 
-@dataclass
-class Loaded:
+class Loaded(NamedTuple):
     """A save read back: the state and the save's details."""
 
     state: Any
     info: SaveInfo
-    notes: list[str] = field(default_factory=list)  # e.g. "the story changed since"
+    notes: list[str]  # e.g. "the story changed since this save"
 
 
 def format_play_time(seconds: float) -> str:
@@ -335,6 +346,7 @@ def format_play_time(seconds: float) -> str:
 
 def slot_for_name(name: str) -> str:
     """A file-safe slot id for a save name typed by the player."""
+    import hashlib
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
     digest = hashlib.sha1(name.encode()).hexdigest()[:6]
     return f"slot-{slug}-{digest}" if slug else f"slot-{digest}"
@@ -395,8 +407,7 @@ def _info_from(doc: Any, path: Path) -> SaveInfo:
         raise SaveError(f"its details are damaged ({e.__class__.__name__}: {e})") from None
 
 
-@dataclass
-class Problem:
+class Problem(NamedTuple):
     """A file that was set aside, and why."""
 
     name: str
@@ -567,4 +578,5 @@ def _neg_time(iso: str) -> float:
 def read_key(scene_id: str, text: str) -> str:
     """Identifies one passage as read: the scene and the exact text shown
     (a scene whose text varies counts each variant)."""
+    import hashlib
     return f"{scene_id}:{hashlib.sha1(text.encode()).hexdigest()[:12]}"

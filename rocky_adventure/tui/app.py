@@ -62,6 +62,7 @@ class RockyApp(App[int]):
         self.session = None
         self.load_error = None
         self._when_loaded: list[str] = []
+        self._too_small: Screen | None = None
         for theme in THEMES:
             self.register_theme(theme)
         self.theme = self.settings.theme if self.settings.theme in self.available_themes else "rocky"
@@ -93,6 +94,11 @@ class RockyApp(App[int]):
         self.exit(1)
 
     def story_ready(self, story) -> None:
+        import gc
+        # Everything so far (Textual, the story) lives as long as the app:
+        # keep it out of the collector's way, so no turn pays for a full
+        # collection of objects that are never garbage.
+        gc.freeze()
         self.story = story
         self.title = story.title
         if self.data_dir is not None:
@@ -120,13 +126,16 @@ class RockyApp(App[int]):
 
     # -- the size notice
     def check_size(self) -> None:
-        from .dialogs import TooSmallScreen
         w, h = self.size
         small = w < MIN_SIZE[0] or h < MIN_SIZE[1]
-        showing = isinstance(self.screen, TooSmallScreen)
+        showing = self._too_small is not None and self.screen is self._too_small
         if small and not showing:
-            self.push_screen(TooSmallScreen(MIN_SIZE))
+            # imported only when needed: start-up does not pay for the dialogs
+            from .dialogs import TooSmallScreen
+            self._too_small = TooSmallScreen(MIN_SIZE)
+            self.push_screen(self._too_small)
         elif not small and showing:
+            self._too_small = None
             self.pop_screen()
 
     # -- screens
