@@ -84,7 +84,10 @@ def run_game(opts: PlayOptions, data_dir: Path) -> int:
         return cli.EXIT_USAGE
     from .app import RockyApp
     app = RockyApp(story_path=opts.story, seed=opts.seed, data_dir=data_dir, use_cache=not opts.no_cache)
-    app.run()
+    try:
+        app.run()
+    finally:
+        app.writer.flush()  # the last autosave, if the app ended some other way than quitting
     if app.load_error is not None:
         for d in app.load_error.diagnostics:
             print(d.format(), file=sys.stderr)

@@ -10,8 +10,9 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
 
-from ..engine import IllegalChoice
+from ..engine import IllegalChoice, StoryError
 from ..storage import TEXT_SPEEDS, format_play_time
 from .base import SizeAware
 from .session import Session
@@ -92,6 +93,10 @@ class GameScreen(SizeAware, Screen):
         choices = s.choices() if ending is None else list(ENDING_MENU)
         choice_list = self.query_one(ChoiceList)
         choice_list.set_choices(choices)
+        if not choices:  # a dead end in the story: say so, and how to get out
+            choice_list.add_option(Option(Content.styled(
+                "No choice is open here, and it is not an ending. Press u to go back.", "italic $text-muted"),
+                disabled=True))
         settings = app.settings
         cps = TEXT_SPEEDS.get(settings.text_speed, 0.0) if animate else 0.0
         if settings.skip_read and s.is_read(text):
@@ -181,6 +186,10 @@ class GameScreen(SizeAware, Screen):
             self.session.choose(choice_id)
         except IllegalChoice:
             self.app.bell()
+            return
+        except StoryError as e:  # a fault in the story (say, no branch of `next` holds)
+            self.app.bell()
+            self.notify(str(e), title="The story cannot go on here", severity="error", timeout=12, markup=False)
             return
         self.render_scene(animate=True)
 
