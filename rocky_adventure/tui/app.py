@@ -55,6 +55,7 @@ class RockyApp(App[int]):
         self.use_cache = use_cache
         self.clock = clock
         self.monotonic = monotonic
+        self.motion = motion  # False: nothing changes on screen by itself (snapshots, benchmarks)
         self.delta_seconds: float | None = 2.5 if motion else None
         self.writer = Writer(delay=0.1)  # after the frame that shows the scene
         self.settings = settings or (load_settings(self.data_dir) if self.data_dir else Settings())

@@ -44,6 +44,7 @@ class GameScreen(SizeAware, Screen):
         self.session = session
         self._hud_shown: bool | None = None
         self._could_undo: bool | None = None
+        self._info = ""
 
     # -- layout
     def compose(self) -> ComposeResult:
@@ -75,6 +76,8 @@ class GameScreen(SizeAware, Screen):
         if not self.session.story.display.sidebar:
             self.add_class("-no-sidebar")
         self.render_scene(animate=True)
+        if getattr(self.app, "motion", True):
+            self.set_interval(1.0, self.update_info)  # the play time, ticking
 
     def on_screen_suspend(self) -> None:
         self.session.pause()
@@ -141,6 +144,10 @@ class GameScreen(SizeAware, Screen):
 
     def update_info(self) -> None:
         s = self.session
+        text = f"{s.seed}\n{format_play_time(s.play_time)}"
+        if text == self._info:
+            return
+        self._info = text
         info = Content.assemble(("seed ", "$text-muted"), f"{s.seed}\n", ("time ", "$text-muted"),
                                 format_play_time(s.play_time))
         self.query_one("#run-info", Static).update(info, layout=False)
