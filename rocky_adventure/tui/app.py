@@ -61,7 +61,8 @@ class RockyApp(App[int]):
         self.settings = settings or (load_settings(self.data_dir) if self.data_dir else Settings())
         self.storage: Storage | None = None
         self.session = None
-        self.load_error = None
+        self.load_error = None  # a StoryLoadError, printed once the app has ended
+        self.load_message = ""
         self._when_loaded: list[str] = []
         self._too_small: Screen | None = None
         for theme in THEMES:
@@ -88,10 +89,14 @@ class RockyApp(App[int]):
         except StoryLoadError as e:
             self.call_from_thread(self._load_failed, e)
             return
+        except Exception as e:  # noqa: BLE001 - anything else still ends the game with a message
+            self.call_from_thread(self._load_failed, None, f"the story could not be loaded: {e}")
+            return
         self.call_from_thread(self.story_ready, story)
 
-    def _load_failed(self, error) -> None:
+    def _load_failed(self, error, message: str = "") -> None:
         self.load_error = error
+        self.load_message = message
         self.exit(1)
 
     def story_ready(self, story) -> None:
@@ -99,6 +104,7 @@ class RockyApp(App[int]):
         # Everything so far (Textual, the story) lives as long as the app:
         # keep it out of the collector's way, so no turn pays for a full
         # collection of objects that are never garbage.
+        gc.collect()
         gc.freeze()
         self.story = story
         self.title = story.title
@@ -124,6 +130,10 @@ class RockyApp(App[int]):
             self._when_loaded.append(action)
             return False
         return True
+
+    def on_unmount(self) -> None:
+        import gc
+        gc.unfreeze()  # what this app kept may be collected once it has gone
 
     # -- the size notice
     def check_size(self) -> None:

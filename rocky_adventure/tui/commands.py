@@ -88,9 +88,11 @@ def run_game(opts: PlayOptions, data_dir: Path) -> int:
         app.run()
     finally:
         app.writer.flush()  # the last autosave, if the app ended some other way than quitting
-    if app.load_error is not None:
-        for d in app.load_error.diagnostics:
+    if app.load_error is not None or app.load_message:
+        for d in app.load_error.diagnostics if app.load_error is not None else ():
             print(d.format(), file=sys.stderr)
+        if app.load_message:
+            print(f"rocky-adventure: {app.load_message}", file=sys.stderr)
         return cli.EXIT_ERROR
     return app.return_code or 0
 
