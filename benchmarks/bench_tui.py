@@ -135,20 +135,23 @@ async def turn_latency(turns: int, data: str) -> list[tuple[float, float]]:
     from rocky_adventure.storage import Settings
     from rocky_adventure.tui.app import RockyApp
 
-    app = RockyApp(data_dir=data, settings=Settings(text_speed="instant"))
-    latencies: list[float] = []
+    # motion=False: a change shown as +1 stays until the next turn instead of
+    # fading on a timer, and the play time does not tick: either would
+    # redraw the screen in the middle of some later turn and count against it.
+    app = RockyApp(data_dir=data, settings=Settings(text_speed="instant"), motion=False)
+    latencies: list[tuple[float, float]] = []
     async with app.run_test(size=(80, 24)) as pilot:
         while app.story is None:
             await pilot.pause(0.01)
         await pilot.press("n")
-        writes: list[tuple[float, int]] = []
+        writes: list[tuple[float, list]] = []
         display = app._display
 
         def timed_display(screen, renderable) -> None:
             display(screen, renderable)
             t = time.perf_counter()
-            picture = hash(tuple(tuple((seg.text, seg.style) for seg in strip)
-                                 for strip in screen._compositor.render_strips()))
+            # what the screen shows after this write
+            picture = [tuple((seg.text, seg.style) for seg in strip) for strip in screen._compositor.render_strips()]
             writes.append((t, picture))
 
         app._display = timed_display  # every write to the terminal, and what the screen then shows

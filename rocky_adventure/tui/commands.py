@@ -67,6 +67,11 @@ class PlayOptions:
 def cmd_play(args: argparse.Namespace) -> int:
     opts = PlayOptions.from_args(args)
     data_dir = cli.data_dir(args)
+    from ..speedrun.commands import check_speedrun_options
+    problem = check_speedrun_options(opts)
+    if problem:
+        print(f"rocky-adventure play: {problem}", file=sys.stderr)
+        return cli.EXIT_USAGE
     if opts.plain:
         story = cli.load(opts.story, opts.no_cache)
         if opts.speedrun:
@@ -82,8 +87,14 @@ def run_game(opts: PlayOptions, data_dir: Path) -> int:
         print("rocky-adventure: the game needs a terminal; for pipes and scripts use "
               "`rocky-adventure play --plain`", file=sys.stderr)
         return cli.EXIT_USAGE
-    from .app import RockyApp
-    app = RockyApp(story_path=opts.story, seed=opts.seed, data_dir=data_dir, use_cache=not opts.no_cache)
+    if opts.speedrun:
+        from ..speedrun.commands import speedrun_factory
+        from .speedrun import speedrun_app_class
+        app = speedrun_app_class()(speedrun_factory(opts, data_dir), story_path=opts.story, seed=opts.seed,
+                                   data_dir=data_dir, use_cache=not opts.no_cache)
+    else:
+        from .app import RockyApp
+        app = RockyApp(story_path=opts.story, seed=opts.seed, data_dir=data_dir, use_cache=not opts.no_cache)
     try:
         app.run()
     finally:

@@ -43,7 +43,6 @@ class GameScreen(SizeAware, Screen):
         super().__init__()
         self.session = session
         self._hud_shown: bool | None = None
-        self._could_undo: bool | None = None
         self._info = ""
 
     # -- layout
@@ -110,10 +109,6 @@ class GameScreen(SizeAware, Screen):
         story_text.show(story_content(text, ending), cps)
         self.update_bars()
         self.update_info()
-        can_undo = len(s.states) > 1
-        if can_undo != self._could_undo:  # the footer redraws itself on this: only when it changes
-            self._could_undo = can_undo
-            self.refresh_bindings()
         reached = s.last_ending
         if reached is not None and reached.new:
             app.notify(f"New ending: {reached.title}. {reached.found} of {reached.total} found.",
@@ -241,7 +236,3 @@ class GameScreen(SizeAware, Screen):
         else:
             scroll.scroll_page_down()
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "undo":
-            return len(self.session.states) > 1 or None
-        return True
