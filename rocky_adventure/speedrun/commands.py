@@ -147,3 +147,39 @@ def _register_play_arguments() -> None:
 
 
 _register_play_arguments()
+
+
+def speedrun_factory(opts, data):
+    """What the game calls once the story is loaded: story -> Speedrun."""
+    def make(story, data_dir):
+        from ..tui.speedrun import Speedrun
+        from .livesplit import LiveSplitBridge, LiveSplitClient, parse_address
+        from .records import Records, load_run_file
+        from .run import parse_category
+        category = parse_category(story, opts.category)
+        practice_run = load_run_file(opts.practice_run) if opts.practice_run else None
+        if opts.practice and opts.practice not in {c.id for c in story.chapters}:
+            names = ", ".join(c.id for c in story.chapters)
+            raise ValueError(f"unknown chapter {opts.practice!r} to practice; the chapters are: {names}")
+        bridge = None
+        if opts.livesplit:
+            host, port = parse_address(opts.livesplit)
+            bridge = LiveSplitBridge(LiveSplitClient(host, port))
+        return Speedrun(story, category, opts.seed, Records(data_dir or data, story.id), bridge,
+                        practice_chapter=opts.practice, practice_run=practice_run)
+    return make
+
+
+def check_speedrun_options(opts) -> str | None:
+    """A usage problem with the speedrun options, or None."""
+    from .livesplit import parse_address
+    if opts.livesplit:
+        try:
+            parse_address(opts.livesplit)
+        except ValueError as e:
+            return str(e)
+    if (opts.livesplit or opts.practice or opts.practice_run) and not opts.speedrun:
+        return "--livesplit, --practice and --practice-run go with --speedrun"
+    if opts.practice_run and not opts.practice:
+        return "--practice-run needs --practice CHAPTER"
+    return None

@@ -177,7 +177,8 @@ class Run:
         return self.splitter.names
 
     def now(self) -> tuple[int, int]:
-        return ms(self.timer.igt()), ms(self.timer.rta())
+        igt, rta = self.timer.times()
+        return ms(igt), ms(rta)
 
     def choose(self, choice_id: str) -> list[SplitEvent]:
         if self.finished:
@@ -185,8 +186,11 @@ class Run:
         if choice_id == RESTART:
             return self.restart_story()
         state = choose(self.story, self.state, choice_id)  # raises IllegalChoice
-        self.timer.start()
-        igt, rta = self.now()
+        if self.timer.started_at is None:  # the start trigger: this choice is at 0 ms
+            self.timer.start()
+            igt = rta = 0
+        else:
+            igt, rta = self.now()
         self.choices.append(ChoiceRecord(self.state.scene, choice_id, igt, rta))
         self.state = state
         return self._after(igt, rta)

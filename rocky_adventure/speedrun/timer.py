@@ -67,20 +67,23 @@ class RunTimer:
     def _now(self) -> float:
         return self.stopped_at if self.stopped_at is not None else self.clock()
 
-    def rta(self) -> float:
+    def times(self) -> tuple[float, float]:
+        """(IGT, RTA) in seconds, from one reading of the clock."""
         if self.started_at is None:
-            return 0.0
-        return self._now() - self.started_at
-
-    def igt(self) -> float:
-        if self.started_at is None:
-            return 0.0
+            return 0.0, 0.0
         now = self._now()
         excluded = self.excluded
         open_since = self._open_exclusion_since()
         if open_since is not None and self.stopped_at is None:
             excluded += now - open_since
-        return max(0.0, now - self.started_at - excluded)
+        rta = now - self.started_at
+        return max(0.0, rta - excluded), rta
+
+    def rta(self) -> float:
+        return self.times()[1]
+
+    def igt(self) -> float:
+        return self.times()[0]
 
     def _open_exclusion_since(self) -> float | None:
         starts = [t for t in (self._paused_at, self._io_at) if t is not None]

@@ -1,0 +1,93 @@
+"""Speedrun mode in the terminal game: a full run to an ending with splits
+shown, results, reset, and undo marking the run invalid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rocky_adventure.engine import load_story
+from rocky_adventure.speedrun.records import Records
+from rocky_adventure.speedrun.run import parse_category
+from rocky_adventure.speedrun.verify import verify_run
+from rocky_adventure.storage import Settings
+
+STARTER = Path(__file__).resolve().parents[2] / "examples" / "starter"
+
+
+class Clock:
+    def __init__(self):
+        self.t = 50.0
+
+    def __call__(self):
+        self.t += 0.25  # every reading moves time on: runs get real, growing times
+        return self.t
+
+
+@pytest.fixture(scope="module")
+def starter():
+    return load_story(STARTER, cache=False)
+
+
+def make_app(starter, data: Path, category="any"):
+    from rocky_adventure.tui.speedrun import Speedrun, speedrun_app_class
+
+    def factory(story, data_dir):
+        return Speedrun(story, parse_category(story, category), 7, Records(data, story.id), clock=Clock())
+
+    return speedrun_app_class()(factory, story=starter, seed=7, data_dir=data,
+                                settings=Settings(text_speed="slow"), motion=False)
+
+
+async def test_full_speedrun_with_splits_results_and_reset(starter, tmp_path):
+    from rocky_adventure.tui.speedrun import ResultsScreen, SpeedrunHUD
+    app = make_app(starter, tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        hud = screen.query_one(SpeedrunHUD)
+        assert hud.run.choices == [] and not hud.run.timer.running
+        for _ in range(60):
+            if isinstance(app.screen, ResultsScreen):
+                break
+            await pilot.press("1")
+        assert isinstance(app.screen, ResultsScreen), "the run never finished"
+        run = hud.run
+        assert run.finished and run.valid and len(run.splits) == 2
+        splits_text = str(screen.query_one("#sr-splits").render())
+        assert "The Gym" in splits_text and "The Bout" in splits_text
+        results = str(app.screen.query_one("#res-title").render())
+        assert "NEW PERSONAL BEST" in results
+        files = list((tmp_path / "speedrun" / starter.id / "runs").glob("*.json"))
+        assert len(files) == 1
+        verdict = verify_run(starter, json.loads(files[0].read_text()))
+        assert verdict.ok, verdict.reasons
+        await pilot.press("r")  # a fresh run, on the same screen
+        await pilot.pause()
+        assert app.screen is screen
+        fresh = screen.query_one(SpeedrunHUD).run
+        assert fresh is not run and fresh.choices == [] and fresh.seed == 7
+        assert str(screen.query_one("#sr-meta").render()).endswith("attempt 1")
+
+
+async def test_undo_needs_two_presses_and_invalidates(starter, tmp_path):
+    from rocky_adventure.tui.speedrun import SpeedrunHUD
+    app = make_app(starter, tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("1")
+        await pilot.press("1")
+        hud = app.screen.query_one(SpeedrunHUD)
+        run = hud.run
+        turns = run.state.turns
+        await pilot.press("u")
+        assert run.valid and run.state.turns == turns  # warned, nothing undone
+        await pilot.press("u")
+        await pilot.pause()
+        assert not run.valid and run.invalid_reason == "undo" and run.state.turns == turns - 1
+        assert hud.has_class("-invalid")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert app.screen.query_one(SpeedrunHUD).run.valid
