@@ -91,8 +91,11 @@ class SpeedrunHUD(Vertical):
         yield Static(Content(""), id="sr-foot")
 
     def on_mount(self) -> None:
+        from .. import __version__
         self._ready = True
         self.border_title = "SPEEDRUN" if not self.run.practice else "PRACTICE"
+        # the version and settings stamp, for run videos
+        self.border_subtitle = f"v{__version__} · instant text · no undo"
         self.refresh_run(force=True)
         self.set_interval(1 / 20, self.refresh_run)
 
@@ -113,16 +116,16 @@ class SpeedrunHUD(Vertical):
         self.set_class(run.finished, "-finished")
         if force or len(run.splits) != self._splits_seen:
             self._splits_seen = len(run.splits)
-            seed = f"{run.seed_type} seed {run.seed}"
-            meta = f"{run.category.title} · {seed} · attempt {self.comparison.attempts}"
+            seed = f"{'set ' if run.seed_type == 'set' else ''}seed {run.seed}"
+            meta = f"{run.category.title} · {seed} · #{self.comparison.attempts}"
             if run.invalid_reason:
                 meta += f" · INVALID ({run.invalid_reason})"
             self.query_one("#sr-meta", Static).update(Content(meta))
             self.query_one("#sr-splits", Static).update(splits_content(run, self.comparison))
-        foot = f"RTA {format_time(rta, places=1)} · sum of best {format_time(self.comparison.sum_of_best, places=1)}"
-        foot += f" · choices {sum(1 for c in run.choices if c.choice != '<restart>')}"
+        foot = f"RTA {format_time(rta, places=1)} · SoB {format_time(self.comparison.sum_of_best, places=1)}"
+        foot += f" · {sum(1 for c in run.choices if c.choice != '<restart>')} choices"
         if self.status is not None:
-            foot += f" · {self.status()}"
+            foot += f"\n{self.status()}"
         self.query_one("#sr-foot", Static).update(Content(foot))
 
 
@@ -371,7 +374,7 @@ def _speedrun_screen_class():
         """The game screen with the speedrun HUD; text is always instant."""
 
         CSS_PATH = "game.tcss"
-        DEFAULT_CSS = """
+        CSS = """
         SpeedrunGameScreen #sidebar { width: 38; padding: 0 1; }
         SpeedrunGameScreen.-narrow #sidebar { width: 1fr; }
         SpeedrunGameScreen.-narrow.-hud #sidebar { display: block; }

@@ -69,7 +69,7 @@ async def test_full_speedrun_with_splits_results_and_reset(starter, tmp_path):
         assert app.screen is screen
         fresh = screen.query_one(SpeedrunHUD).run
         assert fresh is not run and fresh.choices == [] and fresh.seed == 7
-        assert str(screen.query_one("#sr-meta").render()).endswith("attempt 1")
+        assert str(screen.query_one("#sr-meta").render()).endswith("#1")
 
 
 async def test_undo_needs_two_presses_and_invalidates(starter, tmp_path):
