@@ -171,7 +171,9 @@ def _isatty(stream) -> bool:
 
 
 def run_plain(story, seed: int | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None,
-              stderr: TextIO | None = None) -> int:
+              stderr: TextIO | None = None, start_state=None) -> int:
+    """Play in plain mode; `start_state` starts elsewhere than the story's
+    start (play --from/--set)."""
     from .engine.rng import random_seed
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -179,4 +181,6 @@ def run_plain(story, seed: int | None = None, stdin: TextIO | None = None, stdou
     if _isatty(stdout):
         width = min(shutil.get_terminal_size((80, 24)).columns - 1, 100)
     game = PlainGame(story, random_seed() if seed is None else seed, stdin, stdout, stderr or sys.stderr, width)
+    if start_state is not None:
+        game.start = lambda: start_state
     return game.run()

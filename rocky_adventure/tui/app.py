@@ -44,11 +44,14 @@ class RockyApp(App[int]):
     def __init__(self, story_path: str | None = None, *, story=None, seed: int | None = None,
                  data_dir: Path | None = None, use_cache: bool = True, settings: Settings | None = None,
                  clock: Callable[[], datetime] = datetime.now, monotonic: Callable[[], float] = time.monotonic,
-                 motion: bool = True) -> None:
+                 motion: bool = True, packs=(), installed_packs: Path | None = None, start=None) -> None:
         """`story` skips loading (tests); `data_dir` None keeps nothing on
         disk; `clock`/`monotonic` and motion=False freeze time for snapshots."""
         super().__init__()
         self.story_path = story_path
+        self.packs = list(packs)  # branch pack folders (--pack)
+        self.installed_packs = installed_packs  # <data dir>/packs, or None
+        self.start = start  # a tools.dev.Start: --from/--set
         self.story = story
         self.seed = seed
         self.data_dir = Path(data_dir) if data_dir is not None else None
@@ -82,10 +85,19 @@ class RockyApp(App[int]):
             self.call_after_refresh(self.run_worker, self._load_story, thread=True, exit_on_error=False,
                                     name="load-story")
 
+    def load_the_story(self):
+        """The story with its branch packs (in the loading thread)."""
+        if not self.packs and self.installed_packs is None:
+            from ..engine import load_story
+            return load_story(self.story_path, cache=self.use_cache)
+        from ..engine.packs import load_story_with_packs
+        return load_story_with_packs(self.story_path, self.packs, installed=self.installed_packs,
+                                     cache=self.use_cache)
+
     def _load_story(self) -> None:
-        from ..engine import StoryLoadError, load_story
+        from ..engine import StoryLoadError
         try:
-            story = load_story(self.story_path, cache=self.use_cache)
+            story = self.load_the_story()
         except StoryLoadError as e:
             self.call_from_thread(self._load_failed, e)
             return
@@ -195,6 +207,11 @@ class RockyApp(App[int]):
         if not self._need_story("new_game"):
             return
         from .session import Session
+        if self.start is not None:  # play --from SCENE --set NAME=VALUE
+            from ..tools.dev import start_state
+            session = Session(self.story, [start_state(self.story, self.start)], self.storage, 0.0, self.monotonic)
+            self.start_session(session)
+            return
         self.start_session(Session.new(self.story, self.seed, self.storage, self.monotonic))
 
     def action_continue_game(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 from .. import cli
@@ -41,6 +41,13 @@ def _setup_play(p: argparse.ArgumentParser) -> None:
                    help="the run's random seed: the same seed and choices give the same story (default: random)")
     p.add_argument("--plain", action="store_true",
                    help="plain numbered text on stdin/stdout, no TUI: for screen readers, pipes and scripts")
+    g = p.add_argument_group("authoring")
+    g.add_argument("--dev", action="store_true",
+                   help="live reload: watch the story and pack files, reload on save, replay to where you were; "
+                        "a debug panel (d) shows variables and visit counts")
+    g.add_argument("--from", dest="from_scene", metavar="SCENE", help="start at this scene")
+    g.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="start with a variable (or a scene's visit count) set; repeatable")
     for add in PLAY_ARGUMENTS:
         add(p)
 
@@ -58,10 +65,17 @@ class PlayOptions:
     livesplit: str | None = None
     practice: str | None = None
     practice_run: str | None = None
+    packs: list = field(default_factory=list)
+    no_installed_packs: bool = False
+    dev: bool = False
+    from_scene: str | None = None
+    sets: list = field(default_factory=list)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> PlayOptions:
-        return cls(**{f.name: getattr(args, f.name, f.default) for f in fields(cls)})
+        def default(f):
+            return f.default_factory() if f.default is MISSING else f.default
+        return cls(**{f.name: getattr(args, f.name, None) or default(f) for f in fields(cls)})
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -72,14 +86,35 @@ def cmd_play(args: argparse.Namespace) -> int:
     if problem:
         print(f"rocky-adventure play: {problem}", file=sys.stderr)
         return cli.EXIT_USAGE
+    if (opts.dev or opts.from_scene or opts.sets) and opts.speedrun:
+        print("rocky-adventure play: --dev, --from and --set do not go with --speedrun", file=sys.stderr)
+        return cli.EXIT_USAGE
+    installed = None if opts.no_installed_packs else data_dir / "packs"
     if opts.plain:
-        story = cli.load(opts.story, opts.no_cache)
+        story = cli.load(opts.story, opts.no_cache, opts.packs, installed)
         if opts.speedrun:
             from ..speedrun.commands import plain_speedrun
             return plain_speedrun(story, opts, data_dir)
         from ..plain import run_plain
+        start = _start(story, opts)
+        if start is not None:
+            from ..tools.dev import start_state
+            return run_plain(story, start.seed, start_state=start_state(story, start))
         return run_plain(story, opts.seed)
     return run_game(opts, data_dir)
+
+
+def _start(story, opts: PlayOptions):
+    """--from SCENE / --set NAME=VALUE as a checked tools.dev.Start, or None;
+    a bad one ends the command with its message."""
+    if not (opts.from_scene or opts.sets):
+        return None
+    from ..tools.dev import Start, StartError
+    try:
+        return Start.parse(story, opts.from_scene, opts.sets, opts.seed if opts.seed is not None else 0)
+    except StartError as e:
+        print(f"rocky-adventure play: {e}", file=sys.stderr)
+        raise SystemExit(cli.EXIT_USAGE) from None
 
 
 def run_game(opts: PlayOptions, data_dir: Path) -> int:
@@ -87,14 +122,31 @@ def run_game(opts: PlayOptions, data_dir: Path) -> int:
         print("rocky-adventure: the game needs a terminal; for pipes and scripts use "
               "`rocky-adventure play --plain`", file=sys.stderr)
         return cli.EXIT_USAGE
-    if opts.speedrun:
+    installed = None if opts.no_installed_packs else data_dir / "packs"
+    if not (installed and installed.is_dir()):
+        installed = None  # keeps start-up on the plain cached load
+    if opts.dev:
+        from ..tools.dev import DevSession, Start
+        from .dev import dev_app_class
+        seed = opts.seed if opts.seed is not None else 0
+        start = Start.parse(None, opts.from_scene, opts.sets, seed)
+
+        def factory():
+            return DevSession(opts.story, opts.packs, installed, start)
+        app = dev_app_class()(factory, story_path=opts.story, seed=seed, data_dir=data_dir, use_cache=False)
+    elif opts.speedrun:
         from ..speedrun.commands import speedrun_factory
         from .speedrun import speedrun_app_class
         app = speedrun_app_class()(speedrun_factory(opts, data_dir), story_path=opts.story, seed=opts.seed,
                                    data_dir=data_dir, use_cache=not opts.no_cache)
     else:
         from .app import RockyApp
-        app = RockyApp(story_path=opts.story, seed=opts.seed, data_dir=data_dir, use_cache=not opts.no_cache)
+        start = None
+        if opts.from_scene or opts.sets:
+            story = cli.load(opts.story, opts.no_cache, opts.packs, installed)
+            start = _start(story, opts)
+        app = RockyApp(story_path=opts.story, seed=opts.seed, data_dir=data_dir, use_cache=not opts.no_cache,
+                       packs=opts.packs, installed_packs=installed, start=start)
     try:
         app.run()
     finally:
