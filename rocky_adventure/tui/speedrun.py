@@ -393,6 +393,7 @@ def _speedrun_screen_class():
 
         def on_mount(self) -> None:
             s = self.session
+            s.run.timer.resume()  # back from the pause menu on a new screen (Continue)
             self.remove_class("-no-sidebar")
             bridge = s.speedrun.bridge
             status = bridge.status if bridge is not None else None

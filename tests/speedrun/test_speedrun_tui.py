@@ -91,3 +91,20 @@ async def test_undo_needs_two_presses_and_invalidates(starter, tmp_path):
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert app.screen.query_one(SpeedrunHUD).run.valid
+
+
+async def test_pause_menu_stops_igt_and_continue_resumes(starter, tmp_path):
+    from rocky_adventure.tui.speedrun import SpeedrunHUD
+    app = make_app(starter, tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("1")
+        run = app.screen.query_one(SpeedrunHUD).run
+        await pilot.press("escape")  # the pause menu
+        await pilot.pause()
+        assert run.timer.paused
+        paused_igt = run.timer.igt()
+        assert run.timer.igt() == paused_igt and run.timer.rta() > paused_igt
+        await pilot.press("c")  # continue the run
+        await pilot.pause()
+        assert not run.timer.paused and app.screen.query_one(SpeedrunHUD).run is run
