@@ -32,12 +32,12 @@ async def ui(resets: int, data: str) -> tuple[list[float], list[float]]:
     from rocky_adventure.speedrun.records import Records
     from rocky_adventure.speedrun.run import parse_category
     from rocky_adventure.storage import Settings
-    from rocky_adventure.tui.speedrun import Speedrun, speedrun_app_class
+    from rocky_adventure.tui.speedrun import Speedrun, SpeedrunApp
 
     def factory(story, data_dir):
         return Speedrun(story, parse_category(story, "any"), None, Records(Path(data), story.id))
 
-    app = speedrun_app_class()(factory, data_dir=data, settings=Settings(text_speed="instant"), motion=False)
+    app = SpeedrunApp(factory, data_dir=data, settings=Settings(text_speed="instant"), motion=False)
     reset_times: list[float] = []
     turn_times: list[float] = []
     async with app.run_test(size=(80, 24)) as pilot:

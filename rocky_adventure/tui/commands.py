@@ -127,18 +127,18 @@ def run_game(opts: PlayOptions, data_dir: Path) -> int:
         installed = None  # keeps start-up on the plain cached load
     if opts.dev:
         from ..tools.dev import DevSession, Start
-        from .dev import dev_app_class
+        from .dev import DevApp
         seed = opts.seed if opts.seed is not None else 0
         start = Start.parse(None, opts.from_scene, opts.sets, seed)
 
         def factory():
             return DevSession(opts.story, opts.packs, installed, start)
-        app = dev_app_class()(factory, story_path=opts.story, seed=seed, data_dir=data_dir, use_cache=False)
+        app = DevApp(factory, story_path=opts.story, seed=seed, data_dir=data_dir, use_cache=False)
     elif opts.speedrun:
         from ..speedrun.commands import speedrun_factory
-        from .speedrun import speedrun_app_class
-        app = speedrun_app_class()(speedrun_factory(opts, data_dir), story_path=opts.story, seed=opts.seed,
-                                   data_dir=data_dir, use_cache=not opts.no_cache)
+        from .speedrun import SpeedrunApp
+        app = SpeedrunApp(speedrun_factory(opts, data_dir), story_path=opts.story, seed=opts.seed,
+                          data_dir=data_dir, use_cache=not opts.no_cache)
     else:
         from .app import RockyApp
         start = None

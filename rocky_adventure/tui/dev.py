@@ -11,6 +11,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ..engine.expr import format_value
+from .app import RockyApp
+from .game import GameScreen
 
 
 def debug_content(story, state) -> Content:
@@ -45,89 +47,83 @@ class DebugPanel(Static):
         self.update(debug_content(story, state))
 
 
-def dev_app_class():
-    from .app import RockyApp
-    from .game import GameScreen
+class DevGameScreen(GameScreen):
+    CSS_PATH = "game.tcss"
+    CSS = """
+    DevGameScreen #sidebar { width: 40; }
+    DevGameScreen.-no-debug DebugPanel { display: none; }
+    """
+    BINDINGS = [Binding("d", "toggle_debug", "Debug")]
 
-    class DevGameScreen(GameScreen):
-        CSS_PATH = "game.tcss"
-        CSS = """
-        DevGameScreen #sidebar { width: 40; }
-        DevGameScreen.-no-debug DebugPanel { display: none; }
-        """
-        BINDINGS = [Binding("d", "toggle_debug", "Debug")]
+    def on_mount(self) -> None:
+        self.remove_class("-no-sidebar")
+        self.query_one("#sidebar").mount(DebugPanel(id="debug"))
+        super().on_mount()
 
-        def on_mount(self) -> None:
-            self.remove_class("-no-sidebar")
-            self.query_one("#sidebar").mount(DebugPanel(id="debug"))
-            super().on_mount()
+    def render_scene(self, animate: bool = True) -> None:
+        super().render_scene(animate)
+        panels = self.query(DebugPanel)
+        if panels:
+            panels.first().show(self.session.story, self.session.state)
 
-        def render_scene(self, animate: bool = True) -> None:
-            super().render_scene(animate)
-            panels = self.query(DebugPanel)
-            if panels:
-                panels.first().show(self.session.story, self.session.state)
+    def action_toggle_debug(self) -> None:
+        self.toggle_class("-no-debug")
 
-        def action_toggle_debug(self) -> None:
-            self.toggle_class("-no-debug")
+class DevApp(RockyApp):
+    """The game with live reload; `dev` is a tools.dev.DevSession."""
 
-    class DevApp(RockyApp):
-        """The game with live reload; `dev` is a tools.dev.DevSession."""
+    def __init__(self, dev_factory, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.dev_factory = dev_factory  # () -> DevSession (raises on a story that does not load)
+        self.dev = None
 
-        def __init__(self, dev_factory, **kwargs) -> None:
-            super().__init__(**kwargs)
-            self.dev_factory = dev_factory  # () -> DevSession (raises on a story that does not load)
-            self.dev = None
+    def load_the_story(self):
+        self.dev = self.dev_factory()
+        return self.dev.story
 
-        def load_the_story(self):
-            self.dev = self.dev_factory()
-            return self.dev.story
+    def story_ready(self, story) -> None:
+        super().story_ready(story)
+        self.set_interval(0.5, self.poll_files)
 
-        def story_ready(self, story) -> None:
-            super().story_ready(story)
-            self.set_interval(0.5, self.poll_files)
+    def start_session(self, session) -> None:
+        self.show_title()
+        self.session = session
+        self.push_screen(DevGameScreen(session))
 
-        def start_session(self, session) -> None:
-            self.show_title()
-            self.session = session
-            self.push_screen(DevGameScreen(session))
+    def action_new_game(self) -> None:
+        if not self._need_story("new_game"):
+            return
+        from .session import Session
+        self.start_session(Session(self.story, [self.dev.new_state()], self.storage, 0.0, self.monotonic))
 
-        def action_new_game(self) -> None:
-            if not self._need_story("new_game"):
-                return
-            from .session import Session
-            self.start_session(Session(self.story, [self.dev.new_state()], self.storage, 0.0, self.monotonic))
+    def poll_files(self) -> None:
+        if self.dev is None:
+            return
+        state = self.session.state if self.session is not None else self.dev.new_state()
+        try:
+            r = self.dev.poll(state)
+        except Exception as e:  # noqa: BLE001 - an author's half-written file must never end the game
+            self.notify(f"Reload failed: {e}", title="Live reload", severity="error", timeout=10, markup=False)
+            return
+        if r is None:
+            return
+        if not r.ok:
+            shown = "\n".join(d.format() for d in r.diagnostics[:8])
+            more = len(r.diagnostics) - 8
+            if more > 0:
+                shown += f"\n(and {more} more)"
+            self.notify(shown, title="The story has errors: still playing the last good version",
+                        severity="error", timeout=15, markup=False)
+            return
+        self.apply_reload(r)
 
-        def poll_files(self) -> None:
-            if self.dev is None:
-                return
-            state = self.session.state if self.session is not None else self.dev.new_state()
-            try:
-                r = self.dev.poll(state)
-            except Exception as e:  # noqa: BLE001 - an author's half-written file must never end the game
-                self.notify(f"Reload failed: {e}", title="Live reload", severity="error", timeout=10, markup=False)
-                return
-            if r is None:
-                return
-            if not r.ok:
-                shown = "\n".join(d.format() for d in r.diagnostics[:8])
-                more = len(r.diagnostics) - 8
-                if more > 0:
-                    shown += f"\n(and {more} more)"
-                self.notify(shown, title="The story has errors: still playing the last good version",
-                            severity="error", timeout=15, markup=False)
-                return
-            self.apply_reload(r)
-
-        def apply_reload(self, r) -> None:
-            from .session import Session, rebuild_history
-            self.story = r.story
-            if self.session is not None and self.game_screen() is not None:
-                states = rebuild_history(r.story, r.state) if self.dev.start.scene is None else [r.state]
-                self.start_session(Session(r.story, states, self.storage, self.session.play_time, self.monotonic))
-            note = f"Reloaded ({', '.join(p.rsplit('/', 1)[-1] for p in r.changed[:3])}); replayed {r.replayed} choice{'s' if r.replayed != 1 else ''}."
-            if r.stopped:
-                note += f" Stopped early: {r.stopped}"
-            self.notify(note, title="Live reload", timeout=5, markup=False)
-
-    return DevApp
+    def apply_reload(self, r) -> None:
+        from .session import Session, rebuild_history
+        self.story = r.story
+        if self.session is not None and self.game_screen() is not None:
+            states = rebuild_history(r.story, r.state) if self.dev.start.scene is None else [r.state]
+            self.start_session(Session(r.story, states, self.storage, self.session.play_time, self.monotonic))
+        note = f"Reloaded ({', '.join(p.rsplit('/', 1)[-1] for p in r.changed[:3])}); replayed {r.replayed} choice{'s' if r.replayed != 1 else ''}."
+        if r.stopped:
+            note += f" Stopped early: {r.stopped}"
+        self.notify(note, title="Live reload", timeout=5, markup=False)

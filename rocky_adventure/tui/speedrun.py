@@ -16,7 +16,10 @@ from textual.widgets import Digits, Static
 from ..speedrun.records import Comparison, delta_colour
 from ..speedrun.run import Run
 from ..speedrun.timer import format_time
+from .app import RockyApp
+from .game import GameScreen
 from .session import Session
+from .widgets import ChoiceList
 
 
 def _rgb(c: tuple[int, int, int]) -> str:
@@ -357,246 +360,226 @@ def make_session(speedrun: Speedrun, storage, clock) -> SpeedrunSession:
 
 # -- the screens and the app in speedrun mode ----------------------------------
 
-def _game_classes():
-    """GameScreen and RockyApp, imported late (start-up does not need them)."""
-    from .app import RockyApp
-    from .game import GameScreen
-    return GameScreen, RockyApp
+class SpeedrunGameScreen(GameScreen):
+    """The game screen with the speedrun HUD; text is always instant."""
 
+    CSS_PATH = "game.tcss"
+    CSS = """
+    SpeedrunGameScreen #sidebar { width: 38; padding: 0 1; }
+    SpeedrunGameScreen.-narrow #sidebar { width: 1fr; }
+    SpeedrunGameScreen.-narrow.-hud #sidebar { display: block; }
+    SpeedrunGameScreen.-narrow #side-bars, SpeedrunGameScreen.-narrow #sr-splits { display: none; }
+    SpeedrunGameScreen #run-info { display: none; }
+    """
+    BINDINGS = [
+        Binding("ctrl+r", "app.reset_run", "Reset", priority=True),
+        Binding("t", "route", "Route"),
+    ]
 
-def _speedrun_screen_class():
-    GameScreen, _ = _game_classes()
-    from textual.screen import ModalScreen
+    def __init__(self, session: SpeedrunSession) -> None:
+        super().__init__(session)
+        self._undo_armed = 0.0
+        self._results_shown = False
 
-    from .widgets import ChoiceList
+    def on_mount(self) -> None:
+        s = self.session
+        s.run.timer.resume()  # back from the pause menu on a new screen (Continue)
+        self.remove_class("-no-sidebar")
+        bridge = s.speedrun.bridge
+        status = bridge.status if bridge is not None else None
+        hud = SpeedrunHUD(s.run, s.comparison, status, id="speedrun-hud")
+        self.query_one("#sidebar").mount(hud, before=0)
+        super().on_mount()
+        if bridge is not None:
+            self.set_interval(1.0, bridge.tick)
 
-    class SpeedrunGameScreen(GameScreen):
-        """The game screen with the speedrun HUD; text is always instant."""
+    def set_session(self, session: SpeedrunSession) -> None:
+        """A reset: the next run on the same screen, drawn at once."""
+        self.session = session
+        self._results_shown = False
+        self.query_one(SpeedrunHUD).set_run(session.run, session.comparison)
+        self.render_scene(animate=False)
 
-        CSS_PATH = "game.tcss"
-        CSS = """
-        SpeedrunGameScreen #sidebar { width: 38; padding: 0 1; }
-        SpeedrunGameScreen.-narrow #sidebar { width: 1fr; }
-        SpeedrunGameScreen.-narrow.-hud #sidebar { display: block; }
-        SpeedrunGameScreen.-narrow #side-bars, SpeedrunGameScreen.-narrow #sr-splits { display: none; }
-        SpeedrunGameScreen #run-info { display: none; }
-        """
-        BINDINGS = [
-            Binding("ctrl+r", "app.reset_run", "Reset", priority=True),
-            Binding("t", "route", "Route"),
-        ]
+    def render_scene(self, animate: bool = True) -> None:
+        super().render_scene(animate=False)
+        s = self.session
+        if s.state.ending is not None:
+            self.query_one(ChoiceList).set_choices(self.ending_menu())
+        hud = self.query(SpeedrunHUD)
+        if hud:
+            hud.first().refresh_run(force=True)
 
-        def __init__(self, session: SpeedrunSession) -> None:
-            super().__init__(session)
-            self._undo_armed = 0.0
-            self._results_shown = False
+    def ending_menu(self) -> list[tuple[str, str]]:
+        run = self.session.run
+        if run.finished:
+            return [("_results", "See the results"), ("_reset", "New run (ctrl+r)"), ("_title", "Back to the title")]
+        if run.category.all_endings:
+            found = len(run.splitter.found)
+            return [("_restart", f"Next playthrough ({found} of {len(run.names)} endings; the clock runs on)"),
+                    ("_reset", "New run (ctrl+r)")]
+        return [("_reset", "This ending does not finish the category: new run (ctrl+r)"),
+                ("_title", "Back to the title")]
 
-        def on_mount(self) -> None:
-            s = self.session
-            s.run.timer.resume()  # back from the pause menu on a new screen (Continue)
-            self.remove_class("-no-sidebar")
-            bridge = s.speedrun.bridge
-            status = bridge.status if bridge is not None else None
-            hud = SpeedrunHUD(s.run, s.comparison, status, id="speedrun-hud")
-            self.query_one("#sidebar").mount(hud, before=0)
-            super().on_mount()
-            if bridge is not None:
-                self.set_interval(1.0, bridge.tick)
-
-        def set_session(self, session: SpeedrunSession) -> None:
-            """A reset: the next run on the same screen, drawn at once."""
-            self.session = session
-            self._results_shown = False
-            self.query_one(SpeedrunHUD).set_run(session.run, session.comparison)
+    def take(self, choice_id: str) -> None:
+        if choice_id == "_restart":
+            self.session.restart_story()
             self.render_scene(animate=False)
+            return
+        if choice_id == "_reset":
+            self.app.action_reset_run()
+            return
+        if choice_id == "_results":
+            self.show_results()
+            return
+        super().take(choice_id)
+        if self.session.outcome is not None and not self._results_shown:
+            self.show_results()
 
-        def render_scene(self, animate: bool = True) -> None:
-            super().render_scene(animate=False)
-            s = self.session
-            if s.state.ending is not None:
-                self.query_one(ChoiceList).set_choices(self.ending_menu())
-            hud = self.query(SpeedrunHUD)
-            if hud:
-                hud.first().refresh_run(force=True)
+    def show_results(self) -> None:
+        s = self.session
+        self._results_shown = True
 
-        def ending_menu(self) -> list[tuple[str, str]]:
-            run = self.session.run
-            if run.finished:
-                return [("_results", "See the results"), ("_reset", "New run (ctrl+r)"), ("_title", "Back to the title")]
-            if run.category.all_endings:
-                found = len(run.splitter.found)
-                return [("_restart", f"Next playthrough ({found} of {len(run.names)} endings; the clock runs on)"),
-                        ("_reset", "New run (ctrl+r)")]
-            return [("_reset", "This ending does not finish the category: new run (ctrl+r)"),
-                    ("_title", "Back to the title")]
-
-        def take(self, choice_id: str) -> None:
-            if choice_id == "_restart":
-                self.session.restart_story()
-                self.render_scene(animate=False)
-                return
-            if choice_id == "_reset":
+        def done(answer) -> None:
+            if answer == "again":
                 self.app.action_reset_run()
-                return
-            if choice_id == "_results":
-                self.show_results()
-                return
-            super().take(choice_id)
-            if self.session.outcome is not None and not self._results_shown:
-                self.show_results()
+            elif answer == "title":
+                self.app.show_title()
 
-        def show_results(self) -> None:
-            s = self.session
-            self._results_shown = True
+        self.app.push_screen(ResultsScreen(s.run, s.comparison, s.outcome or {}), done)
 
-            def done(answer) -> None:
-                if answer == "again":
-                    self.app.action_reset_run()
-                elif answer == "title":
-                    self.app.show_title()
+    def action_undo(self) -> None:
+        import time as _time
+        now = _time.monotonic()
+        if now - self._undo_armed > 3.0:
+            self._undo_armed = now
+            self.notify("Undo is off in speedrun mode: it would make this run invalid. "
+                        "Press u again to undo anyway.", severity="warning", timeout=3)
+            return
+        self._undo_armed = 0.0
+        super().action_undo()
+        self.query_one(SpeedrunHUD).refresh_run(force=True)
 
-            self.app.push_screen(ResultsScreen(s.run, s.comparison, s.outcome or {}), done)
+    def action_route(self) -> None:
+        s = self.session
+        run = s.run
+        ending = run.category.ending
+        self.notify("Finding the route\u2026", timeout=2)
 
-        def action_undo(self) -> None:
-            import time as _time
-            now = _time.monotonic()
-            if now - self._undo_armed > 3.0:
-                self._undo_armed = now
-                self.notify("Undo is off in speedrun mode: it would make this run invalid. "
-                            "Press u again to undo anyway.", severity="warning", timeout=3)
-                return
-            self._undo_armed = 0.0
-            super().action_undo()
-            self.query_one(SpeedrunHUD).refresh_run(force=True)
+        def work():
+            from ..tools.explore import routes_for
+            story = s.story
+            wanted = [ending] if ending is not None else None
+            _, found = routes_for(story, seed=run.seed, endings=wanted)
+            if ending is None and found:
+                found = [min(found, key=lambda r: len(r["choices"]))]
+            steps = []
+            title = "Route"
+            if found:
+                r = found[0]
+                from ..engine import choice_text, new_game
+                from ..engine import choose as engine_choose
+                st = new_game(story, run.seed)
+                for cid in r["choices"]:
+                    ch = next((c for c in s.story.scenes[st.scene].exits if c.id == cid), None)
+                    label = choice_text(story, st, ch) if ch is not None and ch.text is not None else "Continue"
+                    steps.append((st.scene, f"{label}  [{cid}]"))
+                    st = engine_choose(story, st, cid)
+                title = (f"Route to {story.endings[r['ending']].title}: {len(r['choices'])} choices, "
+                         f"seed {run.seed}")
+            note = "" if not found else ("The fewest choices possible." if found[0].get("shortest")
+                                         else "Replays exactly with this seed; not proven the shortest.")
+            self.app.call_from_thread(self.app.push_screen, RouteScreen(title, steps, note))
 
-        def action_route(self) -> None:
-            s = self.session
-            run = s.run
-            ending = run.category.ending
-            self.notify("Finding the route\u2026", timeout=2)
+        self.run_worker(work, thread=True, exit_on_error=False, name="route")
 
-            def work():
-                from ..tools.explore import routes_for
-                story = s.story
-                wanted = [ending] if ending is not None else None
-                _, found = routes_for(story, seed=run.seed, endings=wanted)
-                if ending is None and found:
-                    found = [min(found, key=lambda r: len(r["choices"]))]
-                steps = []
-                title = "Route"
-                if found:
-                    r = found[0]
-                    from ..engine import choice_text, new_game
-                    from ..engine import choose as engine_choose
-                    st = new_game(story, run.seed)
-                    for cid in r["choices"]:
-                        ch = next((c for c in s.story.scenes[st.scene].exits if c.id == cid), None)
-                        label = choice_text(story, st, ch) if ch is not None and ch.text is not None else "Continue"
-                        steps.append((st.scene, f"{label}  [{cid}]"))
-                        st = engine_choose(story, st, cid)
-                    title = (f"Route to {story.endings[r['ending']].title}: {len(r['choices'])} choices, "
-                             f"seed {run.seed}")
-                note = "" if not found else ("The fewest choices possible." if found[0].get("shortest")
-                                             else "Replays exactly with this seed; not proven the shortest.")
-                self.app.call_from_thread(self.app.push_screen, RouteScreen(title, steps, note))
+    def on_screen_suspend(self) -> None:
+        super().on_screen_suspend()
+        # Only the pause menu (a full screen over the game) stops IGT:
+        # a dialog leaves the text in view, so its time counts.
+        if not isinstance(self.app.screen, ModalScreen):
+            self.session.run.timer.pause()
 
-            self.run_worker(work, thread=True, exit_on_error=False, name="route")
-
-        def on_screen_suspend(self) -> None:
-            super().on_screen_suspend()
-            # Only the pause menu (a full screen over the game) stops IGT:
-            # a dialog leaves the text in view, so its time counts.
-            if not isinstance(self.app.screen, ModalScreen):
-                self.session.run.timer.pause()
-
-        def on_screen_resume(self) -> None:
-            self.session.run.timer.resume()
-            super().on_screen_resume()
-
-    return SpeedrunGameScreen
+    def on_screen_resume(self) -> None:
+        self.session.run.timer.resume()
+        super().on_screen_resume()
 
 
-def speedrun_app_class():
+class SpeedrunApp(RockyApp):
     """RockyApp in speedrun mode: New game starts a run, ctrl+r resets."""
-    _, RockyApp = _game_classes()
-    screen_class = _speedrun_screen_class()
 
-    class SpeedrunApp(RockyApp):
-        def __init__(self, speedrun_factory, **kwargs) -> None:
-            super().__init__(**kwargs)
-            self.speedrun_factory = speedrun_factory  # story -> Speedrun
-            self.speedrun: Speedrun | None = None
-            self._autostart = True
+    def __init__(self, speedrun_factory, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.speedrun_factory = speedrun_factory  # story -> Speedrun
+        self.speedrun: Speedrun | None = None
+        self._autostart = True
 
-        def story_ready(self, story) -> None:
-            try:
-                self.speedrun = self.speedrun_factory(story, self.data_dir)
-            except ValueError as e:
-                self.notify(str(e), title="Speedrun", severity="error", timeout=10, markup=False)
-                self.speedrun = None
-            super().story_ready(story)
-            if self._autostart and self.speedrun is not None:
-                self._autostart = False
-                self.action_new_game()
+    def story_ready(self, story) -> None:
+        try:
+            self.speedrun = self.speedrun_factory(story, self.data_dir)
+        except ValueError as e:
+            self.notify(str(e), title="Speedrun", severity="error", timeout=10, markup=False)
+            self.speedrun = None
+        super().story_ready(story)
+        if self._autostart and self.speedrun is not None:
+            self._autostart = False
+            self.action_new_game()
 
-        def action_new_game(self) -> None:
-            if not self._need_story("new_game"):
-                return
-            if self.speedrun is None:
-                return super().action_new_game()
-            try:
-                session = make_session(self.speedrun, self.storage, self.monotonic)
-            except ValueError as e:
-                self.notify(str(e), title="Speedrun", severity="error", timeout=10, markup=False)
-                return
-            self.start_session(session)
-
-        def start_session(self, session) -> None:
-            if not isinstance(session, SpeedrunSession):
-                return super().start_session(session)
-            self.show_title()
-            self.session = session
-            self.push_screen(screen_class(session))
-
-        def action_reset_run(self) -> None:
-            """ctrl+r: abandon this attempt and start a fresh run at once."""
-            if self.speedrun is None:
-                return
-            if self.speedrun.bridge is not None:
-                self.speedrun.bridge.reset()
+    def action_new_game(self) -> None:
+        if not self._need_story("new_game"):
+            return
+        if self.speedrun is None:
+            return super().action_new_game()
+        try:
             session = make_session(self.speedrun, self.storage, self.monotonic)
-            self.session = session
-            while len(self.screen_stack) > 1 and not isinstance(self.screen, screen_class):
-                if self.screen.__class__.__name__ == "TitleScreen":
-                    break
-                self.pop_screen()
-            game = self.screen if isinstance(self.screen, screen_class) else None
-            if game is None:
-                self.start_session(session)
-            else:
-                game.set_session(session)
-            self.notify("New run.", timeout=1)
+        except ValueError as e:
+            self.notify(str(e), title="Speedrun", severity="error", timeout=10, markup=False)
+            return
+        self.start_session(session)
 
-        def load_slot(self, slot: str) -> None:
-            s = self.session
-            if not isinstance(s, SpeedrunSession) or self.storage is None:
-                return super().load_slot(slot)
-            from ..storage import SaveError
-            try:
-                with s.run.timer.io():
-                    loaded = self.storage.load_save(self.story, slot)
-            except SaveError as e:
-                self.notify(str(e), title="Could not load", severity="error", timeout=10, markup=False)
-                return
-            s.loaded(loaded.state)
-            game = self.game_screen()
-            if game is not None:
-                game.render_scene(animate=False)
-            self.notify("Loaded during a run: the run is now invalid.", severity="warning", timeout=4)
+    def start_session(self, session) -> None:
+        if not isinstance(session, SpeedrunSession):
+            return super().start_session(session)
+        self.show_title()
+        self.session = session
+        self.push_screen(SpeedrunGameScreen(session))
 
-        def quit_now(self) -> None:
-            if self.speedrun is not None and self.speedrun.bridge is not None:
-                self.speedrun.bridge.client.close()
-            super().quit_now()
+    def action_reset_run(self) -> None:
+        """ctrl+r: abandon this attempt and start a fresh run at once."""
+        if self.speedrun is None:
+            return
+        if self.speedrun.bridge is not None:
+            self.speedrun.bridge.reset()
+        session = make_session(self.speedrun, self.storage, self.monotonic)
+        self.session = session
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SpeedrunGameScreen):
+            if self.screen.__class__.__name__ == "TitleScreen":
+                break
+            self.pop_screen()
+        game = self.screen if isinstance(self.screen, SpeedrunGameScreen) else None
+        if game is None:
+            self.start_session(session)
+        else:
+            game.set_session(session)
+        self.notify("New run.", timeout=1)
 
-    return SpeedrunApp
+    def load_slot(self, slot: str) -> None:
+        s = self.session
+        if not isinstance(s, SpeedrunSession) or self.storage is None:
+            return super().load_slot(slot)
+        from ..storage import SaveError
+        try:
+            with s.run.timer.io():
+                loaded = self.storage.load_save(self.story, slot)
+        except SaveError as e:
+            self.notify(str(e), title="Could not load", severity="error", timeout=10, markup=False)
+            return
+        s.loaded(loaded.state)
+        game = self.game_screen()
+        if game is not None:
+            game.render_scene(animate=False)
+        self.notify("Loaded during a run: the run is now invalid.", severity="warning", timeout=4)
+
+    def quit_now(self) -> None:
+        if self.speedrun is not None and self.speedrun.bridge is not None:
+            self.speedrun.bridge.client.close()
+        super().quit_now()

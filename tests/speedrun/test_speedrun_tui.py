@@ -32,13 +32,13 @@ def starter():
 
 
 def make_app(starter, data: Path, category="any"):
-    from rocky_adventure.tui.speedrun import Speedrun, speedrun_app_class
+    from rocky_adventure.tui.speedrun import Speedrun, SpeedrunApp
 
     def factory(story, data_dir):
         return Speedrun(story, parse_category(story, category), 7, Records(data, story.id), clock=Clock())
 
-    return speedrun_app_class()(factory, story=starter, seed=7, data_dir=data,
-                                settings=Settings(text_speed="slow"), motion=False)
+    return SpeedrunApp(factory, story=starter, seed=7, data_dir=data, settings=Settings(text_speed="slow"),
+                       motion=False)
 
 
 async def test_full_speedrun_with_splits_results_and_reset(starter, tmp_path):
