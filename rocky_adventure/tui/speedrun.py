@@ -34,7 +34,7 @@ def splits_content(run: Run, comparison: Comparison, width: int = 30) -> Content
     last_time = 0
     for i, name in enumerate(comparison.names):
         pb = comparison.pb_splits[i] if i < len(comparison.pb_splits) else None
-        label = name if len(name) <= 14 else name[:13] + "…"
+        label = name if len(name) <= 12 else name[:11] + "…"
         e = done.get(i)
         if e is not None and not e.skipped:
             seg = e.igt_ms - last_time
@@ -43,20 +43,20 @@ def splits_content(run: Run, comparison: Comparison, width: int = 30) -> Content
                 delta = e.igt_ms - pb
                 colour = delta_colour(delta, prev_delta, seg, comparison.golds[i])
                 prev_delta = delta
-                parts.append((f"{label:<14}", "bold" if i == run.splitter.index - 1 else ""))
+                parts.append((f"{label:<12}", "bold" if i == run.splitter.index - 1 else ""))
                 parts.append((f"{format_time(delta, signed=True, places=1):>8}", _rgb(colour)))
             else:
                 gold = comparison.golds[i] is None or seg < comparison.golds[i]
-                parts.append((f"{label:<14}", ""))
+                parts.append((f"{label:<12}", ""))
                 parts.append((f"{'':>8}", ""))
                 if gold:
                     parts[-1] = (f"{'gold':>8}", _rgb((216, 175, 31)))
             parts.append((f" {format_time(e.igt_ms, places=1):>8}\n", ""))
         elif e is not None:
-            parts.append((f"{label:<14}{'':>8} {'skipped':>8}\n", "dim"))
+            parts.append((f"{label:<12}{'':>8} {'skipped':>8}\n", "dim"))
         else:
             current = i == run.splitter.index and not run.finished
-            parts.append((f"{label:<14}", "bold reverse" if current else ""))
+            parts.append((f"{label:<12}", "bold reverse" if current else ""))
             parts.append((f"{'':>8} {format_time(pb, places=1):>8}\n", "dim"))
     return Content.assemble(*parts)
 
@@ -98,7 +98,7 @@ class SpeedrunHUD(Vertical):
         self._ready = True
         self.border_title = "SPEEDRUN" if not self.run.practice else "PRACTICE"
         # the version and settings stamp, for run videos
-        self.border_subtitle = f"v{__version__} · instant text · no undo"
+        self.border_subtitle = f"v{__version__} · instant · no undo"
         self.refresh_run(force=True)
         self.set_interval(1 / 20, self.refresh_run)
 
@@ -126,7 +126,8 @@ class SpeedrunHUD(Vertical):
             self.query_one("#sr-meta", Static).update(Content(meta))
             self.query_one("#sr-splits", Static).update(splits_content(run, self.comparison))
         foot = f"RTA {format_time(rta, places=1)} · SoB {format_time(self.comparison.sum_of_best, places=1)}"
-        foot += f" · {sum(1 for c in run.choices if c.choice != '<restart>')} choices"
+        n = sum(1 for c in run.choices if c.choice != "<restart>")
+        foot += f" · {n} choice{'s' if n != 1 else ''}"
         if self.status is not None:
             foot += f"\n{self.status()}"
         self.query_one("#sr-foot", Static).update(Content(foot))
@@ -365,7 +366,7 @@ class SpeedrunGameScreen(GameScreen):
 
     CSS_PATH = "game.tcss"
     CSS = """
-    SpeedrunGameScreen #sidebar { width: 38; padding: 0 1; }
+    SpeedrunGameScreen #sidebar { width: 36; padding: 0 0 0 1; }
     SpeedrunGameScreen.-narrow #sidebar { width: 1fr; }
     SpeedrunGameScreen.-narrow.-hud #sidebar { display: block; }
     SpeedrunGameScreen.-narrow #side-bars, SpeedrunGameScreen.-narrow #sr-splits { display: none; }
