@@ -346,9 +346,9 @@ def format_play_time(seconds: float) -> str:
 
 def slot_for_name(name: str) -> str:
     """A file-safe slot id for a save name typed by the player."""
-    import hashlib
+    from .engine.digests import sha1
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
-    digest = hashlib.sha1(name.encode()).hexdigest()[:6]
+    digest = sha1(name.encode()).hexdigest()[:6]
     return f"slot-{slug}-{digest}" if slug else f"slot-{digest}"
 
 
@@ -578,5 +578,5 @@ def _neg_time(iso: str) -> float:
 def read_key(scene_id: str, text: str) -> str:
     """Identifies one passage as read: the scene and the exact text shown
     (a scene whose text varies counts each variant)."""
-    import hashlib
-    return f"{scene_id}:{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+    from .engine.digests import sha1  # (not hashlib: see there)
+    return f"{scene_id}:{sha1(text.encode()).hexdigest()[:12]}"

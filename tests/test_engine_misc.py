@@ -139,3 +139,68 @@ def test_loader_never_crashes(tmp_path_factory, junk):
         build_story(files, "s", "s")
     except StoryLoadError as e:
         assert all(d.line >= 0 and d.message for d in e.diagnostics)
+
+
+def test_a_cached_story_loads_without_the_loader(tmp_path):
+    """The game starts from the cache: no PyYAML, no schema, no format, and
+    no hashlib (which sets OpenSSL up for every digest it has)."""
+    load_story(ROOT / "examples" / "tiny-bout", cache=True, cache_dir=tmp_path)
+    code = ("import sys; from rocky_adventure.engine import load_story, read_files, bundled_story_dir; "
+            "s = load_story('examples/tiny-bout', cache_dir=sys.argv[1]); "
+            "heavy = [m for m in ('yaml', 'rocky_adventure.engine.loader', 'rocky_adventure.engine.schema', "
+            "'rocky_adventure.engine.format', 'hashlib', '_hashlib') if m in sys.modules]; "
+            "from rocky_adventure.engine import build_story; "
+            "sys.exit(1 if heavy or 'yaml' not in sys.modules or s.id != 'tiny-bout' else 0)")
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_cache_keeps_equal_values_once(tmp_path):
+    story = load_story(ROOT / "story", cache=False)
+    shared = cache_mod.shared(story)
+
+    def exact(o):  # the story as nested plain values, each scalar with its type (1 is not True)
+        if isinstance(o, dict):
+            return {k: exact(v) for k, v in o.items()}
+        if isinstance(o, (tuple, list, frozenset)):
+            return (type(o).__name__, [exact(x) for x in (sorted(o, key=repr) if isinstance(o, frozenset) else o)])
+        if hasattr(o, "__getstate__") and not isinstance(o, (str, int, float, type(None))):
+            return (type(o).__name__, exact(o.__getstate__()))
+        return (type(o).__name__, o)
+
+    assert exact(shared) == exact(story)
+
+    def objects(s) -> int:
+        seen, todo = set(), [s]
+        while todo:
+            o = todo.pop()
+            if id(o) in seen or o is None or isinstance(o, (bool, float)):
+                continue
+            seen.add(id(o))
+            if isinstance(o, dict):
+                todo += [*o.keys(), *o.values()]
+            elif isinstance(o, (tuple, list, frozenset)):
+                todo += list(o)
+            elif hasattr(o, "__getstate__") and not isinstance(o, (str, int)):
+                todo += list(o.__getstate__())
+        return len(seen)
+
+    assert objects(shared) < 0.8 * objects(story)
+    load_story(ROOT / "story", cache=True, cache_dir=tmp_path)
+    assert load_story(ROOT / "story", cache=True, cache_dir=tmp_path) == story
+
+
+def test_states_share_what_a_choice_did_not_change():
+    from rocky_adventure.engine import available_choices, choose, new_game
+    story = load_story(ROOT / "story", cache=False)
+    state = new_game(story, 7)
+    shared_v = shared_once = 0
+    for _ in range(40):
+        if state.ending is not None:
+            break
+        new = choose(story, state, available_choices(story, state)[0].id)
+        assert new.visits is not state.visits  # each State's own
+        shared_v += new.v is state.v
+        shared_once += new.once is state.once
+        state = new
+    assert shared_v and shared_once

@@ -4,6 +4,11 @@
     state = new_game(story, seed=7)     # immutable State
     for c in available_choices(story, state): ...
     state = choose(story, state, "jab") # a new State
+
+Importing the engine loads only what playing needs: a story read back from
+the load cache needs no more. The loader (with PyYAML, the schema and the
+format) is imported when a story must be parsed, or when `build_story` is
+first used.
 """
 
 from .diagnostics import (
@@ -14,7 +19,7 @@ from .diagnostics import (
     StoryLoadError,
     StoryRuntimeError,
 )
-from .loader import build_story, bundled_story_dir, load_story, read_files
+from .files import bundled_story_dir, load_story, read_files
 from .model import CONTINUE_ID, Chapter, Choice, Ending, Scene, Story, Variable
 from .play import (
     CONTINUE,
@@ -37,3 +42,12 @@ __all__ = [
     "available_choices", "build_story", "bundled_story_dir", "choice_text", "choose", "epilogue_text", "evaluate",
     "load_story", "new_game", "read_files", "replay", "scene_text", "state_from_json",
 ]
+
+
+def __getattr__(name: str):
+    # The loader's names, on first use: importing it brings in PyYAML.
+    if name == "build_story":
+        from .loader import build_story
+        globals()["build_story"] = build_story
+        return build_story
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

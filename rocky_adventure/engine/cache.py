@@ -8,7 +8,6 @@ it is ignored, and the story is loaded from its YAML again."""
 from __future__ import annotations
 
 import gc
-import io
 import os
 import pickle
 import tempfile
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from .. import __version__
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: equal values stored once (see shared)
 _MAGIC = b"RAC1"
 _ALLOWED = {
     ("rocky_adventure.engine.model", name) for name in (
@@ -51,18 +50,21 @@ class _SafeUnpickler(pickle.Unpickler):
 
 
 def load_cached(digest: str, cache_dir=None):
+    """The story kept under `digest`, or None. It is unpickled as the file
+    is read (never the whole file in memory as well as the story)."""
     from .model import Story
     try:
-        data = _path(digest, cache_dir).read_bytes()
+        f = open(_path(digest, cache_dir), "rb")
     except OSError:
-        return None
-    if not data.startswith(_MAGIC):
         return None
     enabled = gc.isenabled()
     gc.disable()
     try:
-        story = _SafeUnpickler(io.BytesIO(memoryview(data)[len(_MAGIC):])).load()
-    except Exception:  # a corrupt cache entry is only a cache miss
+        with f:
+            if f.read(len(_MAGIC)) != _MAGIC:
+                return None
+            story = _SafeUnpickler(f).load()
+    except Exception:  # a corrupt (or unreadable) cache entry is only a cache miss
         return None
     finally:
         if enabled:
@@ -72,8 +74,64 @@ def load_cached(digest: str, cache_dir=None):
     return story
 
 
+def shared(story):
+    """A copy of `story` in which equal strings, integers and tuples are one
+    object: a story repeats its ids, names, expression sources and
+    expression trees many times over (some 20% of its memory), and a pickle
+    keeps each object it is given, so the cache stores them once and every
+    load from it shares them. Only immutable values are merged; an object
+    the story reaches twice stays one object."""
+    return _Sharing().copy(story)
+
+
+class _Sharing:
+    """One `shared` copy. (A class, not a closure: a nested function that
+    calls itself is a reference cycle, and would keep every object of the
+    walk until the next full collection.)"""
+
+    def __init__(self) -> None:
+        from .expr import Expr
+        from .text import Template
+        self.stateful = (Expr, Template)
+        self.values: dict = {}  # (type, value), or for a tuple (type, its items' ids) -> the one object
+        self.copies: dict[int, tuple] = {}  # id(original) -> (original, copy): holding it keeps its id its own
+
+    def copy(self, o):
+        t = type(o)
+        if t is str or t is int:
+            return self.values.setdefault((t, o), o)
+        if o is None or t is bool or t is float:
+            return o
+        seen = self.copies.get(id(o))
+        if seen is not None:
+            return seen[1]
+        copy = self.copy
+        if t is tuple or t is frozenset:
+            new = t(map(copy, o))
+            # keyed by what it holds, by identity: its items are the one objects already, and
+            # equality would merge (1,) with (True,) and (1.0,)
+            key = (t, tuple(map(id, new)) if t is tuple else frozenset(map(id, new)))
+            new = self.values.setdefault(key, new)
+        elif t is dict:
+            new = {copy(k): copy(v) for k, v in o.items()}
+        elif t is list:
+            new = [copy(x) for x in o]
+        elif t in self.stateful:
+            new = t.__new__(t)
+            new.__setstate__(tuple(map(copy, o.__getstate__())))
+        elif isinstance(o, tuple):  # the model's NamedTuples, text.Branches
+            items = map(copy, o)
+            new = t._make(items) if hasattr(t, "_make") else t(items)
+        else:
+            new = o
+        self.copies[id(o)] = (o, new)
+        return new
+
+
 def store_cached(digest: str, story, cache_dir=None) -> None:
-    """Write atomically; a cache that cannot be written is not an error."""
+    """Write atomically; a cache that cannot be written is not an error.
+    The entry holds the story's `shared` copy."""
+    story = shared(story)
     path = _path(digest, cache_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

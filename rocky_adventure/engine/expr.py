@@ -190,7 +190,10 @@ def _unknown(name: str, resolve: Resolver) -> str:
 
 class Expr:
     """A compiled expression. Call `expr.fn(ctx)` where ctx has `v` (the
-    variable values by index), `visits` (scene id -> count) and `turns`."""
+    variable values by index), `visits` (scene id -> count) and `turns`.
+
+    `fn` is built on first use (most of a story's expressions never run in
+    one play): until then the slot is empty and `__getattr__` builds it."""
 
     __slots__ = ("source", "ir", "type", "reads", "file", "line", "col", "fn")
 
@@ -202,11 +205,13 @@ class Expr:
         self.file = file
         self.line = line
         self.col = col
-        self.fn = self._bootstrap
 
-    def _bootstrap(self, ctx) -> Any:
-        self.fn = _build(self.ir, self)
-        return self.fn(ctx)
+    def __getattr__(self, name: str) -> Any:
+        # only for an empty slot: `fn` before its first use
+        if name != "fn":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        fn = self.fn = _build(self.ir, self)
+        return fn
 
     @property
     def constant(self) -> Any:
@@ -221,7 +226,6 @@ class Expr:
 
     def __setstate__(self, s):
         self.source, self.ir, self.type, self.reads, self.file, self.line, self.col = s
-        self.fn = self._bootstrap
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Expr) and self.__getstate__() == other.__getstate__()

@@ -8,6 +8,7 @@ it is the same code path."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import is_
 
 from .diagnostics import StoryError, StoryRuntimeError
 from .expr import format_value
@@ -20,6 +21,9 @@ CONTINUE = Choice(CONTINUE_ID, Template(("Continue",), "Continue", ()), None, Fa
                   "", 0, 0)
 
 
+_NO_ONCE: frozenset = frozenset()  # one empty set shared by every State that took no once-only choice
+
+
 class IllegalChoice(StoryError):
     """A choice id that is not available in the current scene."""
 
@@ -28,7 +32,8 @@ class Cursor:
     """A mutable position in a story. Expressions evaluate against it
     directly (they read `v`, `visits` and `turns`)."""
 
-    __slots__ = ("story", "scenes", "seed", "scene", "v", "visits", "turns", "rng", "path", "once", "ending")
+    __slots__ = ("story", "scenes", "seed", "scene", "v", "visits", "turns", "rng", "path", "once", "ending",
+                 "base")
 
     def __init__(self, story: Story, seed: int):
         self.story = story
@@ -42,6 +47,7 @@ class Cursor:
         self.path: list[tuple[str, str]] = []
         self.once: set[tuple[str, str]] = set()
         self.ending: str | None = None
+        self.base: State | None = None  # the State this cursor started from
 
     @classmethod
     def start(cls, story: Story, seed: int) -> Cursor:
@@ -63,11 +69,24 @@ class Cursor:
         c.path = list(state.path)
         c.once = set(state.once)
         c.ending = state.ending
+        c.base = state
         return c
 
     def snapshot(self) -> State:
-        return State(self.story.id, self.seed, self.scene.id, tuple(self.v), dict(self.visits), self.turns,
-                     self.rng, tuple(self.path), frozenset(self.once), self.ending)
+        """The State now. What did not change since the State this cursor
+        started from is that State's own value, not a copy: a game's history
+        keeps one State per turn, and most turns change neither the
+        variables nor the once-only choices taken."""
+        v = tuple(self.v)
+        once = frozenset(self.once) if self.once else _NO_ONCE
+        base = getattr(self, "base", None)  # (tools may build a Cursor with __new__)
+        if base is not None:
+            if len(v) == len(base.v) and all(map(is_, v, base.v)):  # (the same values, not equal ones: 1 == True)
+                v = base.v
+            if once == base.once:
+                once = base.once
+        return State(self.story.id, self.seed, self.scene.id, v, dict(self.visits), self.turns,
+                     self.rng, tuple(self.path), once, self.ending)
 
     # -- moving --------------------------------------------------------
     def enter(self, scene_id: str) -> None:

@@ -5,12 +5,12 @@ serializes to JSON with a format version and the story's identity."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import StateError
+from .digests import sha256
 from .model import Story
 from .rng import MAX_SEED
 
@@ -63,7 +63,7 @@ class State:
     def digest(self, story: Story) -> str:
         """SHA-256 of the canonical JSON: speedrun files record it."""
         data = json.dumps(self.to_json(story), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(data.encode()).hexdigest()
+        return sha256(data.encode()).hexdigest()
 
 
 def state_from_json(story: Story, data: Any) -> State:

@@ -9,6 +9,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import E_READ, E_YAML, E_YAML_FEATURE, Diagnostic
+from .files import MAX_FILE_BYTES  # here too: read_files and decode share the limit
 
 try:  # the C parser when libyaml is there: several times faster
     from yaml.cyaml import CParser as _Parser
@@ -26,7 +27,6 @@ except ImportError:  # pragma: no cover - a PyYAML built without libyaml
             Composer.__init__(self)
 
 
-MAX_FILE_BYTES = 32 * 1024 * 1024
 IMPLICIT = "?"  # the tag every untagged node gets; anything else was explicit
 # A plain scalar's style: None from the Python parser, "" from libyaml's.
 _PLAIN = (None, "")

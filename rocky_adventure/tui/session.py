@@ -7,7 +7,7 @@ it, and tests drive it directly."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from dataclasses import dataclass
 
 from ..engine import (
@@ -50,11 +50,150 @@ class EndingReached:
     total: int
 
 
+class History(MutableSequence):
+    """The States of one run, oldest first: a list that keeps every
+    EVERY-th State and the last one, and replays the others from the kept
+    State before them when asked for (at most EVERY - 1 engine steps).
+
+    A State holds the whole path so far and its own visit counts, so one
+    per turn costs memory that grows with the square of the run's length;
+    undo, rewind and the history only ever need a few of them at a time.
+    A State is left out only when it is, as checked when it came, exactly
+    the engine's step from the one before it and to the one after it."""
+
+    EVERY = 16
+
+    def __init__(self, story: Story, states: Iterable[State] = ()):
+        self.story = story
+        self._kept: list[State | None] = []  # None: replayed when needed
+        self._stepped: list[bool] = []  # [i]: state i is the engine's step from state i - 1
+        for st in states:
+            self.append(st)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(self)[index]
+        n = len(self._kept)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("history index out of range")
+        return self._state(index)
+
+    def __iter__(self) -> Iterator[State]:
+        kept = self._kept
+        i, n = 0, len(kept)
+        while i < n:
+            base = kept[i]
+            yield base
+            k = i + 1
+            while k < n and kept[k] is None:
+                k += 1
+            if k > i + 1:  # replay the States between two kept ones
+                cursor = Cursor.from_state(self.story, base)
+                for _scene, choice_id in kept[k].path[len(base.path):len(base.path) + k - i - 1]:
+                    cursor.step(choice_id)
+                    yield cursor.snapshot()
+            i = k
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (History, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"History({list(self)!r})"
+
+    def append(self, state: State) -> None:
+        kept, n = self._kept, len(self._kept)
+        stepped = n > 0 and self._is_step(kept[-1], state)
+        if n >= 2 and (n - 1) % self.EVERY and stepped and self._stepped[-1]:
+            kept[-1] = None  # the last State is now in the middle of a replayable stretch
+        kept.append(state)
+        self._stepped.append(stepped)
+
+    def _is_step(self, before: State, after: State) -> bool:
+        if len(after.path) != len(before.path) + 1 or after.path[:-1] != before.path:
+            return False
+        cursor = Cursor.from_state(self.story, before)
+        try:
+            cursor.step(after.path[-1][1])
+        except StoryError:
+            return False
+        return cursor.snapshot() == after
+
+    def _state(self, index: int) -> State:
+        kept = self._kept
+        state = kept[index]
+        if state is not None:
+            return state
+        c = index - 1
+        while kept[c] is None:
+            c -= 1
+        k = index + 1
+        while kept[k] is None:
+            k += 1
+        base = kept[c]
+        cursor = Cursor.from_state(self.story, base)
+        for _scene, choice_id in kept[k].path[len(base.path):len(base.path) + index - c]:
+            cursor.step(choice_id)
+        return cursor.snapshot()
+
+    def pop(self, index: int = -1) -> State:
+        n = len(self._kept)
+        if index not in (-1, n - 1):
+            return super().pop(index)
+        if n == 0:
+            raise IndexError("pop from an empty history")
+        last = self._kept[-1]
+        self._truncate(n - 1)
+        return last  # type: ignore[return-value]
+
+    def _truncate(self, n: int) -> None:
+        """Keep the first n States (the new last one is kept in full)."""
+        if n and self._kept[n - 1] is None:
+            self._kept[n - 1] = self._state(n - 1)
+        del self._kept[n:]
+        del self._stepped[n:]
+
+    def __delitem__(self, index) -> None:
+        n = len(self._kept)
+        if isinstance(index, slice) and index.step in (None, 1) and index.stop in (None, n) and \
+                index.start is not None:
+            start = index.start + n if index.start < 0 else index.start
+            self._truncate(max(0, min(start, n)))
+            return
+        states = list(self)
+        del states[index]
+        self._reset(states)
+
+    def __setitem__(self, index, value) -> None:
+        states = list(self)
+        states[index] = value
+        self._reset(states)
+
+    def insert(self, index: int, value: State) -> None:
+        if index >= len(self._kept):
+            self.append(value)
+            return
+        states = list(self)
+        states.insert(index, value)
+        self._reset(states)
+
+    def _reset(self, states: list[State]) -> None:
+        self._kept, self._stepped = [], []
+        for st in states:
+            self.append(st)
+
+
 class Session:
     def __init__(self, story: Story, states: list[State], storage: Storage | None = None,
                  play_time: float = 0.0, clock: Callable[[], float] = time.monotonic):
         self.story = story
-        self.states = states  # states[i]: after i of the kept choices; states[-1] is now
+        self.states = states  # states[i]: after i of the kept choices; states[-1] is now (kept as a History)
         self.storage = storage
         self.clock = clock
         self._played = play_time
@@ -77,6 +216,14 @@ class Session:
         return cls(story, rebuild_history(story, loaded.state), storage, loaded.info.play_time, clock)
 
     # -- where we are
+    @property
+    def states(self) -> History:
+        return self._states
+
+    @states.setter
+    def states(self, states: Iterable[State]) -> None:
+        self._states = states if isinstance(states, History) else History(self.story, states)
+
     @property
     def state(self) -> State:
         return self.states[-1]
@@ -184,8 +331,9 @@ class Session:
         """Every passage of this run with the choice taken after it."""
         story = self.story
         out = []
-        for i, st in enumerate(self.states):
-            nxt = self.states[i + 1] if i + 1 < len(self.states) else None
+        states = list(self.states)
+        for i, st in enumerate(states):
+            nxt = states[i + 1] if i + 1 < len(states) else None
             taken = None
             if nxt is not None:
                 scene_id, choice_id = nxt.path[-1]

@@ -4,11 +4,13 @@ always wrapped in Content(...) (never parsed as markup): a story can hold
 
 from __future__ import annotations
 
+import re
 import time
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from rich.cells import cell_len, chop_cells, get_character_cell_size
 from textual import events
 from textual.content import Content
 from textual.geometry import Size
@@ -16,7 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.visual import Visual
+from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -27,6 +29,69 @@ from ..plain import paragraphs
 _PAUSES = {".": 6, "!": 6, "?": 6, ",": 2, ";": 2, ":": 2, "\u2014": 2}
 _LINE_PAUSE = 8  # and at the end of a line of a paragraph (counted on blank lines)
 TEXT_WIDTH = 76  # the longest line of story text, for reading comfort
+
+
+def cells(text: str) -> int:
+    """The cells `text` takes on screen, as rich measures it, but without
+    rich's cache: Textual measures with `cached_cell_len`, an LRU cache of
+    4,096 strings shared by the whole app, and a few dozen scenes of story
+    text (every word, every line) would fill it and keep it full. Here only
+    single characters are cached (in rich's bounded per-character cache)."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    if "\u200d" in text or "\ufe0f" in text:  # emoji sequences: rare, rich's own rules
+        return cell_len(text)
+    return sum(map(get_character_cell_size, text))
+
+
+def measured(content: Content) -> Content:
+    """`content` with its cell length known, so Textual never measures it
+    (and never caches its text)."""
+    return Content(content.plain, list(content.spans), cells(content.plain), strip_control_codes=False)
+
+
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def divide_line(text: str, width: int) -> list[int]:
+    """Where to break a line to fit `width`: rich's `divide_line` (with
+    fold), measured with `cells`."""
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        start, word = match.start(), match.group(0)
+        length = cells(word.rstrip())
+        if width - offset >= length:
+            offset += cells(word)
+        elif length > width:  # longer than a line: fold it
+            folded = chop_cells(word, width)
+            for i, piece in enumerate(folded):
+                if start:
+                    breaks.append(start)
+                if i == len(folded) - 1:
+                    offset = cells(piece)
+                else:
+                    start += len(piece)
+        elif offset and start:
+            breaks.append(start)
+            offset = cells(word)
+    return breaks
+
+
+def wrap(content: Content, width: int) -> list[Content]:
+    """The lines of `content` wrapped to `width`, as `Content.wrap(width)`
+    makes them, each with its cell length known (see `cells`)."""
+    lines: list[Content] = []
+    for line in content.split("\n", allow_blank=True):
+        line = line.expand_tabs(8)
+        pieces = line.divide(divide_line(line.plain, width))
+        last = len(pieces) - 1
+        for i, piece in enumerate(pieces):
+            piece = measured(piece if i == last else piece.rstrip())
+            if piece.cell_length > width:  # a piece of a folded word with a wide character
+                piece = piece.truncate(width)
+            lines.append(piece.rstrip_end(width))
+    return lines
 
 
 def story_content(text: str, ending: tuple[str, str] | None = None) -> Content:
@@ -41,7 +106,20 @@ def story_content(text: str, ending: tuple[str, str] | None = None) -> Content:
     return Content("\n\n").join(parts)
 
 
-class StoryText(ScrollView, can_focus=False):
+class ScrollsWithoutBar:
+    """A scrolling widget with `overflow-y: hidden` that scrolls all the same
+    (keys, the wheel, scrolling to the highlighted choice). With `auto`,
+    Textual makes a scroll bar widget and shows or hides it whenever the
+    content's length crosses the widget's height: even with no room for it,
+    each change lays the screen out again and starts a new generation of the
+    screen's query cache."""
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        return not (self.disabled or self.loading) and self.max_scroll_y > 0
+
+
+class StoryText(ScrollsWithoutBar, ScrollView, can_focus=False):
     """The story text, centred in a column at most TEXT_WIDTH wide, with a
     typewriter reveal that any key or a click completes (the game screen
     forwards keys). It wraps the text itself and scrolls it (Line API), and
@@ -54,8 +132,9 @@ class StoryText(ScrollView, can_focus=False):
         width: 100%;  /* (1fr makes a ScrollView as wide as its virtual size) */
         height: 1fr;
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: hidden;  /* it scrolls, with its own scroll bar: see ScrollsWithoutBar */
         scrollbar-size-vertical: 0;
+        text-wrap: nowrap;  /* each line is wrapped already: drawing it only measures it */
     }
     """
 
@@ -126,7 +205,7 @@ class StoryText(ScrollView, can_focus=False):
         if text_width == self._wrap_width:
             return
         self._wrap_width = text_width
-        lines = self._content.wrap(text_width) if self._content else []
+        lines = wrap(self._content, text_width) if self._content else []
         starts = [0]
         for line in lines:
             starts.append(starts[-1] + len(line.plain))
@@ -194,7 +273,7 @@ class StoryText(ScrollView, can_focus=False):
             if strip is None:
                 strip = self._strips[index] = self._render(line, left, width)
             return strip
-        return self._render(line[:visible], left, width)
+        return self._render(measured(line[:visible]), left, width)
 
     def _scroll_mark(self, y: int) -> Strip:
         """One cell of the scroll bar: a dim track and a bright thumb, shown
@@ -224,18 +303,75 @@ class StoryText(ScrollView, can_focus=False):
         self.finish()
 
 
-def numbered(i: int, text: str) -> Content:
+class _AsWrapped:
+    """A widget's style rules, except that a line is drawn as it is."""
+
+    __slots__ = ("rules",)
+
+    def __init__(self, rules) -> None:
+        self.rules = rules
+
+    def get(self, key: str, default=None):
+        return "nowrap" if key == "text_wrap" else self.rules.get(key, default)
+
+
+class ChoiceText(Content):
+    """A choice's text. It wraps itself with `wrap` (and measures itself
+    with `cells`): as a plain Content, Textual would measure every word of
+    it with its cached cell_len (see `cells`), and a few hundred choices
+    later the cache would hold a few thousand of them. Justified text, line
+    padding and other wrapping than the default are left to Content."""
+
+    def _plain(self, rules) -> bool:
+        return (rules.get("text_wrap", "wrap") == "wrap" and rules.get("text_overflow", "fold") == "fold"
+                and not rules.get("line_pad", 0) and rules.get("text_align", "left") != "justify")
+
+    def _lines(self, width: int) -> list[Content]:
+        wrapped = getattr(self, "_wrapped", None)
+        if wrapped is None or wrapped[0] != width:
+            wrapped = self._wrapped = (width, wrap(self, width))
+        return wrapped[1]
+
+    def get_optimal_width(self, rules, container_width: int) -> int:
+        return max(map(cells, self.plain.split("\n"))) + rules.get("line_pad", 0) * 2
+
+    def get_minimal_width(self, rules) -> int:
+        words = self.plain.split()
+        return max(map(cells, words)) + rules.get("line_pad", 0) * 2 if words else 0
+
+    def get_height(self, rules, width: int) -> int:
+        if not self._plain(rules):
+            return super().get_height(rules, width)
+        return len(self._lines(width))
+
+    def render_strips(self, width: int, height: int | None, style, options: RenderOptions) -> list[Strip]:
+        if not width or not self._plain(options.rules):
+            return super().render_strips(width, height, style, options)
+        lines = self._lines(width)
+        if height is not None:
+            lines = lines[:height]
+        # each line is wrapped already: drawn as it is, it is only measured, and its length is known
+        options = replace(options, rules=_AsWrapped(options.rules))
+        return [line.render_strips(width, 1, style, options)[0] for line in lines]
+
+
+def numbered(i: int, text: str) -> ChoiceText:
     key = f"{i}" if i <= 9 else " "
-    return Content.assemble((f" {key} ", "bold $accent"), " ", Content(text))
+    content = Content.assemble((f" {key} ", "bold $accent"), " ", Content(text))
+    return ChoiceText(content.plain, list(content.spans), strip_control_codes=False)
 
 
-class ChoiceList(OptionList):
+class ChoiceList(ScrollsWithoutBar, OptionList):
     """The open choices: keys 1-9 (handled by the game screen), arrows and
-    enter, or the mouse."""
+    enter, or the mouse. A long list scrolls, with no scroll bar."""
+
+    DEFAULT_CSS = """
+    ChoiceList { overflow-y: hidden; }
+    """
 
     def set_choices(self, choices: Iterable[tuple[str, str]]) -> None:
-        self.clear_options()
-        self.add_options([Option(numbered(i, text), id=cid) for i, (cid, text) in enumerate(choices, 1)])
+        # set_options, not clear_options and add_options: the list is not measured empty in between
+        self.set_options([Option(numbered(i, text), id=cid) for i, (cid, text) in enumerate(choices, 1)])
         if self.option_count:
             self.highlighted = 0
 
@@ -397,10 +533,13 @@ class BarPanel(Widget):
 
 
 class SceneHeader(Widget):
-    """Chapter and scene on the left, the turn and seed on the right."""
+    """Chapter and scene on the left, the turn and seed on the right. Its
+    line is measured here (with `cells`) and drawn as it is: the turn number
+    makes every line a new string, which Textual's cached measuring would
+    keep (see `cells`)."""
 
     DEFAULT_CSS = """
-    SceneHeader { height: 1; dock: top; background: $panel; }
+    SceneHeader { height: 1; dock: top; background: $panel; text-wrap: nowrap; }
     """
 
     def __init__(self, id: str | None = None) -> None:
@@ -415,12 +554,15 @@ class SceneHeader(Widget):
 
     def render(self) -> Content:
         width = self.size.width
-        right = Content.styled(f"{self.right} ", "$text-muted")
+        right = measured(Content.styled(f"{self.right} ", "$text-muted"))
         left = Content.assemble((" \u25c6 ", "bold $primary"), (self.chapter.upper(), "bold $accent"))
         if self.scene:
             left = Content.assemble(left, ("  \u203a  ", "$text-muted"), Content(self.scene))
+        left = measured(left)
         room = width - right.cell_length - 1
         if room < left.cell_length:
             left = left.truncate(max(room, 1), ellipsis=True)
         gap = max(width - left.cell_length - right.cell_length, 0)
-        return Content.assemble(left, " " * gap, right)
+        line = Content.assemble(left, " " * gap, right)
+        return Content(line.plain, list(line.spans), left.cell_length + gap + right.cell_length,
+                       strip_control_codes=False)

@@ -81,3 +81,30 @@ def test_history_that_no_longer_replays_keeps_the_state(starter):
     data["path"] = [["gym_door", "go_home"]]  # as if the story had changed under the save
     moved = state_from_json(starter, data)
     assert rebuild_history(starter, moved) == [moved]
+
+
+def test_a_long_run_keeps_few_states_and_replays_the_others():
+    from rocky_adventure.engine import available_choices, choose, load_story, new_game
+    from rocky_adventure.tui.session import History
+    story = load_story(cache=False)
+    states = [new_game(story, 11)]
+    while states[-1].ending is None and len(states) < 120:
+        st = states[-1]
+        opts = available_choices(story, st)
+        states.append(choose(story, st, opts[len(states) % len(opts)].id))
+    history = History(story, states)
+    assert len(history) == len(states) > 40
+    assert sum(st is not None for st in history._kept) <= len(states) // History.EVERY + 2
+    assert list(history) == states and [history[i] for i in range(len(states))] == states
+    assert history[-1] is states[-1]
+    assert history.pop() == states[-1] and history[-1] == states[-2]  # undo
+    del history[30:]  # rewind
+    assert list(history) == states[:30]
+    history.append(states[30])
+    assert list(history) == states[:31]
+    # States that are not one engine step apart are all kept
+    odd = [states[0], states[5], states[6], states[7], states[20]]
+    assert list(History(story, odd)) == odd
+    session = Session(story, states[:3])
+    session.states = list(states[:10])  # (a speedrun session sets a list)
+    assert isinstance(session.states, History) and session.state == states[9]
