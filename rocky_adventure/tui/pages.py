@@ -37,12 +37,17 @@ class BackScreen(SizeAware, Screen):
 # -- history -------------------------------------------------------------------
 
 def passage_content(p: Passage, current: bool) -> Content:
+    """One entry of the history: a blank line, the number and title, the
+    paragraphs a blank line apart, and the choice taken.
+
+    The blank line is part of the text, not the option's padding: OptionList
+    sizes an option by its text and clips the lines vertical padding adds."""
     head = Content.assemble((f"{p.index:>3}  ", "$text-muted"), (p.title or p.scene, "bold $accent"))
-    parts = [head, *(Content(para) for para in paragraphs(p.text))]
+    parts = [Content(""), head, Content("\n\n").join([Content(para) for para in paragraphs(p.text)])]
     if p.choice is not None:
-        parts.append(Content.assemble(("  \u203a ", "bold $primary"), (p.choice, "bold")))
+        parts += [Content(""), Content.assemble(("  \u203a ", "bold $primary"), (p.choice, "bold"))]
     elif current:
-        parts.append(Content.styled("  \u25c6 you are here", "italic $text-muted"))
+        parts += [Content(""), Content.styled("  \u25c6 you are here", "italic $text-muted")]
     return Content("\n").join(parts)
 
 

@@ -95,6 +95,8 @@ async def test_undo_and_history(make_app):
         await pilot.press("h")
         assert isinstance(app.screen, HistoryScreen)
         await pilot.pause()
+        shown = shown_text(app.screen.query_one("#history"))
+        assert "\u203a Go in" in shown and "\u25c6 you are here" in shown  # each entry whole, choice and all
         await pilot.press("home", "enter")  # back to before the first choice
         assert isinstance(app.screen, GameScreen)
         assert app.session.state.turns == 0 and app.session.state.scene == "gym_door"
