@@ -107,6 +107,10 @@ class SaveLoadScreen(SizeAware, ModalScreen):
 SPEED_LABELS = {"slow": "Slow", "normal": "Normal", "fast": "Fast", "instant": "Instant"}
 
 
+def on_off(value: bool) -> str:
+    return "On" if value else "Off"
+
+
 class SettingsScreen(SizeAware, ModalScreen):
     CSS_PATH = "dialogs.tcss"
     """Text speed, theme and skip-read; every change applies and is kept at once."""
@@ -129,6 +133,7 @@ class SettingsScreen(SizeAware, ModalScreen):
             with Horizontal(classes="row"):
                 yield Label("Skip text already read", classes="row-label")
                 yield Switch(value=settings.skip_read, id="skip-read")
+                yield Label(on_off(settings.skip_read), id="skip-read-state")
             yield Button("Done", variant="primary", compact=True, id="done")
 
     def on_mount(self) -> None:
@@ -147,6 +152,7 @@ class SettingsScreen(SizeAware, ModalScreen):
     @on(Switch.Changed, "#skip-read")
     def skip(self, event: Switch.Changed) -> None:
         self.app.update_settings(skip_read=event.value)
+        self.query_one("#skip-read-state", Label).update(on_off(event.value))
 
     @on(Button.Pressed, "#done")
     def done(self) -> None:
