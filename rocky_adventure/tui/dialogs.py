@@ -49,6 +49,8 @@ class SaveLoadScreen(SizeAware, ModalScreen):
                 yield Label(Content.styled("Name a new save, or pick a slot to overwrite:", "$text-muted"))
                 yield Input(value=self.default_name, placeholder="name this save", id="name", max_length=60,
                             compact=True)
+            else:
+                yield Label(Content.styled("Pick a save to load:", "$text-muted"))
             yield OptionList(id="slots")
             hint = "enter: save \u00b7 del: delete \u00b7 esc: cancel" if self.mode == "save" else \
                 "enter: load \u00b7 del: delete \u00b7 esc: cancel"
