@@ -9,14 +9,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..engine import IllegalChoice, StoryError
 from ..storage import TEXT_SPEEDS, format_play_time
 from .base import SizeAware
 from .session import Session
-from .widgets import Bar, BarPanel, ChoiceList, SceneHeader, StoryText, story_content
+from .widgets import Bar, BarPanel, ChoiceList, KeyBar, SceneHeader, StoryText, story_content
 
 # The choices offered at an ending, after the epilogue.
 ENDING_MENU = (("_again", "Play again"), ("_gallery", "See the endings"), ("_title", "Back to the title"))
@@ -60,7 +60,7 @@ class GameScreen(SizeAware, Screen):
             with Vertical(id="sidebar"):
                 yield self._panel(list(display.sidebar), "side-bars", health=False)
                 yield Static(Content(""), id="run-info")
-        yield Footer()
+        yield KeyBar()
 
     def _panel(self, names: list[str], id: str, health: bool) -> BarPanel:
         story, state = self.session.story, self.session.state

@@ -17,6 +17,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.style import Style as TStyle
 from textual.timer import Timer
 from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
@@ -566,3 +567,57 @@ class SceneHeader(Widget):
         line = Content.assemble(left, " " * gap, right)
         return Content(line.plain, list(line.spans), left.cell_length + gap + right.cell_length,
                        strip_control_codes=False)
+
+
+class KeyBar(Widget):
+    """The game screen's footer: the keys of the screen's bindings marked
+    `show` (one per action), each clickable, and the command palette's key
+    at the right.
+
+    What Textual's Footer shows, drawn by one widget as one line: a Footer
+    is a widget per key and recomposes them all whenever the bindings
+    change, which costs the game screen over half a megabyte and a frame.
+    Keys and descriptions come from the code's bindings, never from a story."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom; height: 1; background: $panel; text-wrap: nowrap;
+        link-style: none; link-color: $foreground;
+        link-style-hover: none; link-background-hover: $accent 25%; link-color-hover: $foreground;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen) -> None:
+        self.refresh()
+
+    def _key(self, binding, description: str, enabled: bool) -> Content:
+        click = TStyle.from_meta({"@click": f"app.simulate_key({binding.key!r})"})
+        key_style, text_style = ("bold $accent", "$foreground") if enabled else ("$text-disabled", "$text-disabled")
+        key = Content.styled(f" {self.app.get_key_display(binding)} ", key_style)
+        return Content.assemble(key, Content.styled(f"{description} ", text_style)).stylize(click)
+
+    def render(self) -> Content:
+        app = self.app
+        active = self.screen.active_bindings
+        keys, actions = [], set()
+        for _node, binding, enabled, _tooltip in active.values():
+            if binding.show and binding.action not in actions:
+                actions.add(binding.action)
+                keys.append(self._key(binding, binding.description, enabled))
+        left = measured(Content.assemble(*keys)) if keys else Content("")
+        right = Content("")
+        palette = active.get(app.COMMAND_PALETTE_BINDING) if app.ENABLE_COMMAND_PALETTE else None
+        if palette is not None:
+            right = measured(Content.assemble(("\u258f", "$text-muted"),
+                                              self._key(palette[1], "palette", palette[2])))
+        width = self.size.width
+        if left.cell_length + right.cell_length > width:
+            left = left.truncate(max(width - right.cell_length, 0))
+        gap = max(width - left.cell_length - right.cell_length, 0)
+        return Content.assemble(left, " " * gap, right)

@@ -12,7 +12,7 @@ from rocky_adventure.tui.dialogs import ConfirmQuitScreen, SaveLoadScreen, TooSm
 from rocky_adventure.tui.game import GameScreen
 from rocky_adventure.tui.pages import GalleryScreen, HistoryScreen
 from rocky_adventure.tui.title import TitleScreen
-from rocky_adventure.tui.widgets import ChoiceList, StoryText
+from rocky_adventure.tui.widgets import ChoiceList, KeyBar, StoryText
 
 
 def shown_text(widget) -> str:
@@ -87,7 +87,8 @@ async def test_undo_and_history(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n", "1", "1")
         assert app.session.state.scene == "locker" and app.session.state.turns == 2
-        await pilot.press("u")
+        bar = app.screen.query_one(KeyBar)
+        await pilot.click(bar, offset=(bar.render().plain.index(" Undo") - 1, 0))  # the key bar's keys click
         assert app.session.state.turns == 1
         assert "skip_rope" in choices(app)
         await pilot.press("1", "2")  # skip rope, then ask Mickey
