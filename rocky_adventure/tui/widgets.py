@@ -596,28 +596,38 @@ class KeyBar(Widget):
     def _bindings_changed(self, _screen) -> None:
         self.refresh()
 
-    def _key(self, binding, description: str, enabled: bool) -> Content:
+    def _key(self, binding, description: str, enabled: bool, pad: str) -> Content:
         click = TStyle.from_meta({"@click": f"app.simulate_key({binding.key!r})"})
         key_style, text_style = ("bold $accent", "$foreground") if enabled else ("$text-disabled", "$text-disabled")
-        key = Content.styled(f" {self.app.get_key_display(binding)} ", key_style)
-        return Content.assemble(key, Content.styled(f"{description} ", text_style)).stylize(click)
+        key = Content.styled(f"{pad}{self.app.get_key_display(binding)} ", key_style)
+        return Content.assemble(key, Content.styled(f"{description}{pad}", text_style)).stylize(click)
 
-    def render(self) -> Content:
+    def _line(self, pad: str) -> tuple[list[Content], Content]:
+        """The keys, and the palette's key: with a space either side of each
+        (`pad`), or packed tighter to fit a narrow terminal."""
         app = self.app
         active = self.screen.active_bindings
         keys, actions = [], set()
         for _node, binding, enabled, _tooltip in active.values():
             if binding.show and binding.action not in actions:
                 actions.add(binding.action)
-                keys.append(self._key(binding, binding.description, enabled))
-        left = measured(Content.assemble(*keys)) if keys else Content("")
+                keys.append(self._key(binding, binding.description, enabled, pad))
         right = Content("")
         palette = active.get(app.COMMAND_PALETTE_BINDING) if app.ENABLE_COMMAND_PALETTE else None
         if palette is not None:
             right = measured(Content.assemble(("\u258f", "$text-muted"),
-                                              self._key(palette[1], "palette", palette[2])))
+                                              self._key(palette[1], "palette" if pad else "", palette[2], pad)))
+        return keys, right
+
+    def render(self) -> Content:
         width = self.size.width
+        keys, right = self._line(" ")
+        left = measured(Content.assemble(*keys))
         if left.cell_length + right.cell_length > width:
-            left = left.truncate(max(width - right.cell_length, 0))
+            keys, right = self._line("")  # tighter; then leave keys off the end (help lists them all)
+            left = measured(Content(" ").join(keys))
+            while keys and left.cell_length + right.cell_length > width:
+                keys.pop()
+                left = measured(Content(" ").join(keys))
         gap = max(width - left.cell_length - right.cell_length, 0)
         return Content.assemble(left, " " * gap, right)

@@ -141,6 +141,9 @@ async def test_resize_shows_a_notice_and_reflows(make_app):
         lines = shown_text(text).splitlines()
         assert max(len(line) for line in lines) <= text.size.width
         assert " ".join(" ".join(lines).split()) == " ".join(text.content.plain.split())
+        keys = shown_text(app.screen.query_one(KeyBar))  # packed to fit, whole keys only
+        assert keys.startswith("1-9 Choose u Undo") and keys.endswith("\u258f^p") and len(keys) <= 60
+        assert keys.split("\u258f")[0].rstrip().endswith(("Help", "Menu", "Quit"))
 
 
 MARKUP_SCENES = """\
