@@ -445,7 +445,12 @@ class Storage:
             self.writer.flush()
 
     def _read_with_backup(self, path: Path) -> tuple[Any, str | None]:
+        self.flush()  # a write still queued (the autosave a moment ago) is what the reader must see
         return read_with_backup(path, self.clock)
+
+    def _read_or_none(self, path: Path) -> Any:
+        self.flush()
+        return read_or_none(path, self.clock)
 
     # -- the gallery
     @property
@@ -454,7 +459,7 @@ class Storage:
 
     def load_gallery(self) -> dict[str, dict]:
         """ending id -> {"title", "epilogue", "found", "times"}."""
-        data = read_or_none(self.gallery_path, self.clock)
+        data = self._read_or_none(self.gallery_path)
         endings = data.get("endings") if isinstance(data, dict) else None
         if not isinstance(endings, dict):
             return {}
@@ -479,7 +484,7 @@ class Storage:
         return self.dir / "read.json"
 
     def load_read(self) -> set[str]:
-        data = read_or_none(self.read_path, self.clock)
+        data = self._read_or_none(self.read_path)
         keys = data.get("read") if isinstance(data, dict) else None
         return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
 

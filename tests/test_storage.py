@@ -192,6 +192,15 @@ def test_gallery_counts_endings_across_runs(tmp_path, story):
     assert again.load_gallery()["champion"]["found"] == "2025-03-14T12:00:00+00:00"
 
 
+def test_reads_see_writes_still_queued(tmp_path, story):
+    """The gallery opened the moment an ending is reached shows it, though
+    the background writer has not written it yet."""
+    s = Storage(tmp_path, story.id, writer=Writer(delay=30.0), clock=lambda: NOON)
+    s.record_ending("champion", "Champion of the Gym", "They pin a photograph.")
+    s.save_read({read_key("locker", "text")})
+    assert "champion" in s.load_gallery() and s.load_read() == {read_key("locker", "text")}
+
+
 def test_read_text_is_kept(tmp_path, story):
     s = Storage(tmp_path, story.id)
     keys = {read_key("locker", "text one"), read_key("locker", "text two")}
