@@ -145,6 +145,7 @@ class RockyApp(App[int]):
 
     def on_unmount(self) -> None:
         import gc
+        self.writer.flush()  # however the app ends, what was handed to the writer is written
         gc.unfreeze()  # what this app kept may be collected once it has gone
 
     # -- the size notice

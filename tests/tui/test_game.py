@@ -183,3 +183,13 @@ async def test_story_text_is_never_markup(make_story, make_app, tmp_path):
         assert app.session.state.ending == "end"
         shown = shown_text(app.screen.query_one(StoryText))
         assert "[red]Red[/red] and [link=https://example.com]a link[/link]." in shown
+
+
+async def test_settings_are_written_however_the_app_ends(make_app, tmp_path):
+    from rocky_adventure.storage import load_settings
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        app.update_settings(theme="nord", skip_read=True)  # handed to the background writer
+    kept = load_settings(tmp_path / "data")  # the app ended without ctrl+q
+    assert (kept.theme, kept.skip_read) == ("nord", True)
