@@ -41,6 +41,7 @@ class SaveLoadScreen(SizeAware, ModalScreen):
         self.mode = mode  # "save" | "load"
         self.default_name = default_name
         self.infos: list[SaveInfo] = []
+        self._armed: str | None = None  # the slot a first press of del picked
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="slots") as box:
@@ -72,6 +73,9 @@ class SaveLoadScreen(SizeAware, ModalScreen):
             slots.add_option(Option(slot_content(info), id=info.slot, disabled=disabled))
         if not infos:
             slots.add_option(Option(Content.styled("No saves yet.", "italic $text-muted"), disabled=True))
+        else:  # enter takes the first slot that can be taken
+            slots.highlighted = next((i for i in range(slots.option_count)
+                                      if not slots.get_option_at_index(i).disabled), None)
 
     @on(Input.Submitted, "#name")
     def named(self, event: Input.Submitted) -> None:
@@ -98,9 +102,18 @@ class SaveLoadScreen(SizeAware, ModalScreen):
         info = next((i for i in self.infos if i.slot == option.id), None)
         if info is None:
             return
+        if self._armed != info.slot:  # a save is deleted by a second press, never by a slip
+            self._armed = info.slot
+            self.notify(f"Press del again to delete the save '{info.name}'.", timeout=3, markup=False)
+            return
+        self._armed = None
         self.app.storage.delete_save(info.slot)
         self.notify(f"Deleted the save '{info.name}'.", timeout=2, markup=False)
         self.refresh_slots()
+
+    @on(OptionList.OptionHighlighted, "#slots")
+    def _disarm(self) -> None:
+        self._armed = None
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -78,8 +78,12 @@ async def test_save_quit_and_continue(make_app, tmp_path):
         assert len(again.session.states) == 3  # undo works after a load
         await pilot.press("l")
         assert isinstance(again.screen, SaveLoadScreen)
-        await pilot.press("down", "enter")  # the "warm" slot
+        await pilot.press("down", "delete")  # the "warm" slot: one press only asks
+        assert {i.name for i in again.storage.list_saves()[0]} == {"Autosave", "warm"}
+        await pilot.press("enter")
         assert again.session.state == before
+        await pilot.press("l", "down", "delete", "delete")  # the second press deletes
+        assert {i.name for i in again.storage.list_saves()[0]} == {"Autosave"}
 
 
 async def test_undo_and_history(make_app):
