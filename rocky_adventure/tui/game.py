@@ -157,9 +157,11 @@ class GameScreen(SizeAware, Screen):
 
     @on(StoryText.Revealed)
     def revealed(self) -> None:
-        self.query_one(ChoiceList).remove_class("-waiting")
+        choices = self.query_one(ChoiceList)
+        choices.remove_class("-waiting")
         self.session.mark_read(self._text)
-        self.query_one(ChoiceList).focus()
+        if not choices.has_focus:  # (focus() redraws the list even when it has it)
+            choices.focus()
 
     # -- choosing
     @on(OptionList.OptionSelected, "#choices")

@@ -220,8 +220,13 @@ class StoryText(ScrollsWithoutBar, ScrollView, can_focus=False):
         self.virtual_size = Size(self.scrollable_content_region.width, len(lines))
 
     def on_resize(self) -> None:
+        # Only a new width re-wraps. A new height (the choices below grew
+        # or shrank) was already drawn by the layout pass that made it; a
+        # refresh here would redraw the same picture a frame later.
+        before = self._wrap_width
         self._rewrap()
-        self.refresh()
+        if self._wrap_width != before:
+            self.refresh()
 
     # -- the typewriter
     def _tick(self) -> None:
@@ -369,6 +374,16 @@ class ChoiceList(ScrollsWithoutBar, OptionList):
     DEFAULT_CSS = """
     ChoiceList { overflow-y: hidden; }
     """
+
+    _drawn_width = -1
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # OptionList drops its rendered options on every resize; they depend
+        # only on the width, and a new height is drawn by the layout pass
+        # that made it (a refresh here would redraw the same picture).
+        if self.size.width == self._drawn_width:
+            event.prevent_default()  # OptionList's own handler does not run
+        self._drawn_width = self.size.width
 
     def set_choices(self, choices: Iterable[tuple[str, str]]) -> None:
         # set_options, not clear_options and add_options: the list is not measured empty in between
