@@ -10,8 +10,9 @@ Prints, measured in this one run on the bundled story:
 - turn latency: from a choice key to the next scene fully drawn, with
   instant text: the time from posting the key to the app's write to the
   (headless) terminal after which the screen no longer changes (target
-  <= 16 ms median); and, for information, until Textual's last write of
-  the turn (its follow-up layout passes redraw the same picture);
+  <= 16 ms median); and until Textual's last write of the turn (the same
+  when a turn is one write, as it should be: a later write that redraws
+  the same picture is wasted work);
 - peak RSS of the game at the title screen with the story loaded, and
   after playing 100 turns, against the bare app at its first frame, each
   in its own process (target <= 1.25x).
