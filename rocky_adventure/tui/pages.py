@@ -10,13 +10,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..plain import paragraphs
 from .base import SizeAware
 from .session import Passage
-from .widgets import bar_line
+from .widgets import KeyBar, bar_line
 
 
 def page_header(title: str, detail: str = "") -> Static:
@@ -68,7 +68,7 @@ class HistoryScreen(BackScreen):
         last = len(self.passages) - 1
         yield OptionList(*(Option(passage_content(p, i == last), id=str(i))
                            for i, p in enumerate(self.passages)), id="history")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         history = self.query_one("#history", OptionList)
@@ -131,7 +131,7 @@ class GalleryScreen(BackScreen):
                 entry = self.gallery.get(eid)
                 yield Static(ending_content(ending.title, entry),
                              classes="ending" + (" -found" if entry else " -locked"))
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#gallery").focus()
@@ -160,6 +160,7 @@ HELP = (
         ("h", "history: every passage so far; go back to any earlier choice"),
         ("s", "save to a named slot"),
         ("l", "load a save"),
+        ("del  del", "in the save and load lists: delete the highlighted save"),
         ("e", "the endings gallery"),
         ("o", "settings: text speed, theme, skip text already read"),
         ("esc", "back to the title screen (the game is autosaved)"),
@@ -195,7 +196,7 @@ class HelpScreen(BackScreen):
         yield page_header("HELP", "every key")
         with VerticalScroll(id="help"):
             yield from help_rows()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#help").focus()
