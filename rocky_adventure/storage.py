@@ -199,7 +199,14 @@ class Writer:
                 try:
                     atomic_write(path, data, backup)
                 except OSError as e:
-                    self.errors.append(f"could not write {path}: {e.strerror or e}")
+                    with self._lock:
+                        self.errors.append(f"could not write {path}: {e.strerror or e}")
+
+    def take_errors(self) -> list[str]:
+        """The writes that failed since the last call (each said once)."""
+        with self._lock:
+            errors, self.errors = self.errors, []
+        return errors
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         self._hurry.set()

@@ -78,6 +78,7 @@ class RockyApp(App[int]):
     # -- loading the story
     def on_mount(self) -> None:
         self.check_size()
+        self.set_interval(1.0, self.report_write_errors)  # the autosave and the rest are written in the background
         if self.story is not None:
             self.story_ready(self.story)
         else:
@@ -272,7 +273,21 @@ class RockyApp(App[int]):
         if self.session is None or self.storage is None:
             return
         self.session.save(slot, name)
+        self.writer.flush()  # a save the player asked for is on disk before it is said to be
+        if self.report_write_errors():
+            self.session.dirty = True
+            return
         self.notify(f"Saved as '{name}'.", timeout=2, markup=False)
+
+    def report_write_errors(self) -> bool:
+        """Say which writes failed (a full disk, a folder that cannot be
+        written); True if any did."""
+        errors = self.writer.take_errors()
+        if errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            self.notify(f"{errors[-1][0].upper()}{errors[-1][1:]}{more}.", title="Not saved",
+                        severity="error", timeout=10, markup=False)
+        return bool(errors)
 
     def action_endings(self) -> None:
         if not self._need_story("endings"):

@@ -197,3 +197,14 @@ async def test_settings_are_written_however_the_app_ends(make_app, tmp_path):
         app.update_settings(theme="nord", skip_read=True)  # handed to the background writer
     kept = load_settings(tmp_path / "data")  # the app ended without ctrl+q
     assert (kept.theme, kept.skip_read) == ("nord", True)
+
+
+async def test_a_save_that_cannot_be_written_says_so(make_app, tmp_path):
+    (tmp_path / "data").write_text("a file where the data folder should be")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "1", "s", "enter")
+        messages = [(n.title, n.message) for n in app._notifications]
+        assert any(title == "Not saved" and "Could not write" in message for title, message in messages)
+        assert not any(message.startswith("Saved as") for _, message in messages)
+        assert app.session.dirty  # so quitting still asks
