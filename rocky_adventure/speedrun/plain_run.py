@@ -83,7 +83,10 @@ class SpeedrunPlainGame(PlainGame):
         segs = segment_times([s.igt_ms for s in run.splits])
         for s, seg in zip(run.splits, segs):
             self.say(f"  {s.name:<16} {format_time(s.igt_ms):>10}  {format_time(seg):>10}")
-        self.say(f"Run file: {self.saved['path']}")
+        if self.saved["path"] is not None:
+            self.say(f"Run file: {self.saved['path']}")
+        for error in self.records.take_errors():
+            print(f"Not saved: {error}", file=self.err)
 
     def finish_code(self) -> int:
         return EXIT_ENDING if self.run_.finished else EXIT_DEAD_END

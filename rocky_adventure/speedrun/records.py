@@ -69,12 +69,16 @@ class Records:
         self.runs_dir = self.root / "runs"
         self.path = self.root / "records.json"
         self.problem: str | None = None
+        self.errors: list[str] = []  # writes that failed, said once by take_errors()
         self.data = self._load()
 
     def _load(self) -> dict:
         try:
             data = read_json(self.path)
         except FileNotFoundError:
+            return {"version": 1, "categories": {}}
+        except OSError as e:  # a folder that cannot be read; nothing is moved
+            self.problem = f"cannot read {self.path}: {e.strerror or e}; personal bests are not shown"
             return {"version": 1, "categories": {}}
         except Unreadable as e:
             moved = set_aside(self.path)
@@ -113,7 +117,19 @@ class Records:
         return Comparison(names, pb_splits, golds, e["attempts"])
 
     def _save(self) -> None:
-        write_json(self.path, self.data)
+        self._write(self.path, self.data)
+
+    def _write(self, path: Path, obj, backup: bool = True) -> bool:
+        try:
+            write_json(path, obj, backup=backup)
+        except OSError as e:  # a full disk, a folder that cannot be written
+            self.errors.append(f"could not write {path}: {e.strerror or e}")
+            return False
+        return True
+
+    def take_errors(self) -> list[str]:
+        errors, self.errors = self.errors, []
+        return errors
 
     def attempt(self, category: str, seed_type: str) -> int:
         """A run started: count the attempt."""
@@ -130,8 +146,8 @@ class Records:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(run.started_wall))
         name = f"{stamp}-{run.category.key.replace(':', '-')}-{run.seed}.json"
         path = self.runs_dir / name
-        write_json(path, record, backup=False)
-        result = {"path": path, "pb": False, "golds": []}
+        written = self._write(path, record, backup=False)
+        result = {"path": path if written else None, "pb": False, "golds": []}
         if run.practice:
             return result
         e = self.entry(run.category.key, run.seed_type)

@@ -279,10 +279,14 @@ class RockyApp(App[int]):
             return
         self.notify(f"Saved as '{name}'.", timeout=2, markup=False)
 
+    def more_write_errors(self) -> list[str]:
+        """Failed writes the background writer does not know of."""
+        return []
+
     def report_write_errors(self) -> bool:
         """Say which writes failed (a full disk, a folder that cannot be
         written); True if any did."""
-        errors = self.writer.take_errors()
+        errors = self.writer.take_errors() + self.more_write_errors()
         if errors:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             self.notify(f"{errors[-1][0].upper()}{errors[-1][1:]}{more}.", title="Not saved",

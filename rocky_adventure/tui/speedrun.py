@@ -178,6 +178,8 @@ class ResultsScreen(ModalScreen[str]):
         if self.outcome.get("path"):
             lines.append(f"run file: {self.outcome['path']}")
             lines.append("check it with: rocky-adventure verify RUN.json")
+        elif "path" in self.outcome:
+            lines.append("run file: NOT SAVED (the data folder cannot be written)")
         with Vertical():
             yield Static(Content(head), id="res-title")
             yield Static(Content("\n".join(lines)), id="res-lines")
@@ -520,6 +522,9 @@ class SpeedrunApp(RockyApp):
         except ValueError as e:
             self.notify(str(e), title="Speedrun", severity="error", timeout=10, markup=False)
             self.speedrun = None
+        if self.speedrun is not None and self.speedrun.records.problem:
+            self.notify(self.speedrun.records.problem, title="Speedrun records", severity="warning", timeout=10,
+                        markup=False)
         super().story_ready(story)
         if self._autostart and self.speedrun is not None:
             self._autostart = False
@@ -543,6 +548,9 @@ class SpeedrunApp(RockyApp):
         self.show_title()
         self.session = session
         self.push_screen(SpeedrunGameScreen(session))
+
+    def more_write_errors(self) -> list[str]:
+        return self.speedrun.records.take_errors() if self.speedrun is not None else []
 
     def action_reset_run(self) -> None:
         """ctrl+r: abandon this attempt and start a fresh run at once."""

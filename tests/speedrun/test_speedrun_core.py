@@ -290,6 +290,18 @@ def test_corrupt_records_are_set_aside(story, tmp_path):
     assert list((rec.path.parent / "set-aside").iterdir())
 
 
+def test_records_in_a_folder_that_cannot_be_used_say_so(story, tmp_path):
+    (tmp_path / "data").write_text("a file where the data folder should be")
+    rec = Records(tmp_path / "data", story.id)
+    assert rec.problem and "cannot read" in rec.problem
+    cat = parse_category(story, "any")
+    rec.attempt(cat.key, "set")  # no exception: the run goes on
+    run, _ = play(story, "any", 5, ["train", "go", "home"])
+    assert rec.finish(run)["path"] is None
+    errors = rec.take_errors()
+    assert errors and all("could not write" in e for e in errors) and rec.take_errors() == []
+
+
 def test_delta_colours():
     assert delta_colour(-500, -200, 900, 1000) == BEST_SEGMENT
     assert delta_colour(-500, -200, 1200, 1000) == AHEAD_GAINING
