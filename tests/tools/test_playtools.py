@@ -250,6 +250,9 @@ def test_graph_command_formats(tmp_path, capsys):
     assert main(["graph", "--story", str(TINY), "-o", str(out)]) == 0
     assert out.read_text().startswith("flowchart")
     assert main(["graph", "--story", str(TINY), "--chapter", "nope"]) == 2
+    (tmp_path / "afile").write_text("")
+    assert main(["graph", "--story", str(TINY), "-o", str(tmp_path / "afile" / "g.mmd")]) == 1
+    assert capsys.readouterr().err.startswith(f"rocky-adventure: {tmp_path / 'afile' / 'g.mmd'}: ")  # no traceback
 
 
 def test_every_tool_has_help_with_an_example(capsys):
