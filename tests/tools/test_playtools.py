@@ -251,6 +251,7 @@ def test_graph_command_formats(tmp_path, capsys):
     assert out.read_text().startswith("flowchart")
     assert main(["graph", "--story", str(TINY), "--chapter", "nope"]) == 2
     (tmp_path / "afile").write_text("")
+    capsys.readouterr()
     assert main(["graph", "--story", str(TINY), "-o", str(tmp_path / "afile" / "g.mmd")]) == 1
     assert capsys.readouterr().err.startswith(f"rocky-adventure: {tmp_path / 'afile' / 'g.mmd'}: ")  # no traceback
 
