@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rocky_adventure.engine import choose, load_story, new_game
 from rocky_adventure.storage import (
@@ -245,3 +247,70 @@ def test_sigkill_during_autosave_never_leaves_an_unreadable_save(tmp_path, story
         loaded = storage.load_save(story, "autosave")  # never raises: the file is always whole
         assert loaded.notes == [] and loaded.state.story_id == story.id
     assert not (storage.saves_dir / "set-aside").exists()
+
+
+# -- any damage at all --------------------------------------------------------------
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                    max_leaves=12)
+
+
+def _mutations(doc: dict):
+    """A valid save document with one field replaced by any JSON value, or
+    its bytes cut short or flipped."""
+    paths = []
+
+    def walk(node, path):
+        paths.append(path)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node[:3]):
+                walk(v, path + (i,))
+    walk(doc, ())
+    replaced = st.tuples(st.sampled_from(paths[1:]), JSON).map(lambda pv: ("replace", pv))
+    cut = st.integers(0, 400).map(lambda n: ("cut", n))
+    flip = st.tuples(st.integers(0, 400), st.integers(1, 255)).map(lambda iv: ("flip", iv))
+    return replaced | cut | flip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_damaged_save_loads_or_is_refused_plainly(tmp_path_factory, story, data):
+    storage = Storage(tmp_path_factory.mktemp("d"), story.id, clock=lambda: NOON)
+    info = storage.write_save(story, played(story, "go_in", "skip_rope"), "slot-x", "Warm", 5)
+    raw = info.path.read_bytes()
+    doc = json.loads(raw)
+    kind, arg = data.draw(_mutations(doc))
+    if kind == "replace":
+        path, value = arg
+        node = doc
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+        raw = json.dumps(doc).encode()
+    elif kind == "cut":
+        raw = raw[:arg]
+    else:
+        i, x = arg
+        raw = bytearray(raw)
+        raw[i % len(raw)] ^= x
+        raw = bytes(raw)
+    info.path.write_bytes(raw)
+    backup_path(info.path).unlink(missing_ok=True)  # no second chance: the damage itself must be handled
+    try:
+        loaded = storage.load_save(story, "slot-x")
+    except SaveError as e:
+        assert str(e)  # a message, never a traceback
+    else:
+        assert loaded.state.scene in story.scenes
+    infos, problems = storage.list_saves()  # listing never raises either
+    assert all(p.message() for p in problems)
+
+
+@given(JSON)
+def test_any_settings_document_gives_valid_settings(value):
+    s = Settings.from_json(value)
+    assert Settings.from_json(s.to_json()) == s
