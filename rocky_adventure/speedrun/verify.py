@@ -53,6 +53,8 @@ def _verify(story: Story, data: Any) -> Verdict:
     _need(data, "game_version", str)
     info = _need(data, "story", dict)
     h = _need(info, "hash", str, "story.")
+    if _need(info, "id", str, "story.") != story.id:
+        raise _Reject(f"the run is of the story {info['id']!r}; this is {story.id!r}")
     if h != story.hash:
         raise _Reject("the story does not match: the run was played on other story files or packs "
                       f"(run {h[:12]}, here {story.hash[:12]})")
@@ -69,7 +71,8 @@ def _verify(story: Story, data: Any) -> Verdict:
     choices = _need(data, "choices", list)
     splits = _need(data, "splits", list)
     final = _need(data, "final", dict)
-    for key, typ in (("igt_ms", int), ("rta_ms", int), ("choices", int), ("state_hash", str), ("endings", list)):
+    for key, typ in (("igt_ms", int), ("rta_ms", int), ("choices", int), ("state_hash", str), ("endings", list),
+                     ("finished", bool)):
         _need(final, key, typ, "final.")
 
     state = new_game(story, seed)
@@ -108,6 +111,8 @@ def _verify(story: Story, data: Any) -> Verdict:
         computed.extend(splitter.after(state, igt, rta))
     if not splitter.done:
         raise _Reject(f"the choices do not reach the end of the {category.title} category")
+    if final["finished"] is not True:
+        raise _Reject(f"the run says it did not finish, but its choices finish the {category.title} category")
     if len(splits) != len(computed):
         raise _Reject(f"the run has {len(splits)} splits; its choices give {len(computed)}")
     for i, (got, want) in enumerate(zip(splits, computed), 1):
