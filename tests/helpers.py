@@ -30,3 +30,37 @@ def write_story(root: Path, files: dict[str, str]) -> Path:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(textwrap.dedent(text), encoding="utf-8")
     return root
+
+
+# -- tampering with JSON documents (property tests) ------------------------------
+
+def json_values(max_leaves: int = 10):
+    """A hypothesis strategy: any JSON value, small."""
+    from hypothesis import strategies as st
+    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=max_leaves)
+
+
+def json_paths(doc, limit: int | None = None) -> list[tuple]:
+    """The path (keys and indexes) of every value inside `doc`, not `doc`
+    itself; `limit` keeps only the first items of each list."""
+    paths: list[tuple] = []
+
+    def walk(node, path):
+        paths.append(path)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node[:limit]):
+                walk(v, path + (i,))
+    walk(doc, ())
+    return paths[1:]
+
+
+def replace_at(doc, path: tuple, value) -> None:
+    node = doc
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import json_paths, json_values, replace_at
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -251,26 +252,14 @@ def test_sigkill_during_autosave_never_leaves_an_unreadable_save(tmp_path, story
 
 # -- any damage at all --------------------------------------------------------------
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                    max_leaves=12)
+JSON = json_values(12)
 
 
 def _mutations(doc: dict):
     """A valid save document with one field replaced by any JSON value, or
     its bytes cut short or flipped."""
-    paths = []
-
-    def walk(node, path):
-        paths.append(path)
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, path + (k,))
-        elif isinstance(node, list):
-            for i, v in enumerate(node[:3]):
-                walk(v, path + (i,))
-    walk(doc, ())
-    replaced = st.tuples(st.sampled_from(paths[1:]), JSON).map(lambda pv: ("replace", pv))
+    paths = json_paths(doc, limit=3)
+    replaced = st.tuples(st.sampled_from(paths), JSON).map(lambda pv: ("replace", pv))
     cut = st.integers(0, 400).map(lambda n: ("cut", n))
     flip = st.tuples(st.integers(0, 400), st.integers(1, 255)).map(lambda iv: ("flip", iv))
     return replaced | cut | flip
@@ -285,11 +274,7 @@ def test_any_damaged_save_loads_or_is_refused_plainly(tmp_path_factory, story, d
     doc = json.loads(raw)
     kind, arg = data.draw(_mutations(doc))
     if kind == "replace":
-        path, value = arg
-        node = doc
-        for k in path[:-1]:
-            node = node[k]
-        node[path[-1]] = value
+        replace_at(doc, *arg)
         raw = json.dumps(doc).encode()
     elif kind == "cut":
         raw = raw[:arg]
