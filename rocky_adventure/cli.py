@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except OSError as e:  # say, never a traceback: an output file that cannot be written, say
+    except OSError as e:  # a line, never a traceback: an output file that cannot be written, say
         where = f"{e.filename}: " if e.filename else ""
         print(f"rocky-adventure: {where}{e.strerror or e}", file=sys.stderr)
         return EXIT_ERROR

@@ -452,11 +452,10 @@ class Storage:
             self.writer.flush()
 
     def _read_with_backup(self, path: Path) -> tuple[Any, str | None]:
-        self.flush()  # a write still queued (the autosave a moment ago) is what the reader must see
-        return read_with_backup(path, self.clock)
+        return read_with_backup(path, self.clock)  # (its callers have flushed the writer)
 
     def _read_or_none(self, path: Path) -> Any:
-        self.flush()
+        self.flush()  # a write still queued (an ending a moment ago) is what the reader must see
         return read_or_none(path, self.clock)
 
     # -- the gallery

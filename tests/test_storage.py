@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from rocky_adventure.engine import choose, load_story, new_game
 from rocky_adventure.storage import (
     SAVE_VERSION,
+    TEXT_SPEEDS,
     SaveError,
     Settings,
     Storage,
@@ -298,4 +299,5 @@ def test_any_damaged_save_loads_or_is_refused_plainly(tmp_path_factory, story, d
 @given(JSON)
 def test_any_settings_document_gives_valid_settings(value):
     s = Settings.from_json(value)
+    assert s.text_speed in TEXT_SPEEDS and isinstance(s.theme, str) and isinstance(s.skip_read, bool)
     assert Settings.from_json(s.to_json()) == s

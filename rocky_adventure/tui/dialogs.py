@@ -53,8 +53,7 @@ class SaveLoadScreen(SizeAware, ModalScreen):
             else:
                 yield Label(Content.styled("Pick a save to load:", "$text-muted"))
             yield OptionList(id="slots")
-            hint = "enter: save \u00b7 del twice: delete \u00b7 esc: cancel" if self.mode == "save" else \
-                "enter: load \u00b7 del twice: delete \u00b7 esc: cancel"
+            hint = f"enter: {self.mode} \u00b7 del twice: delete \u00b7 esc: cancel"
             yield Static(Content.styled(hint, "$text-muted"), id="dialog-hint")
 
     def on_mount(self) -> None:

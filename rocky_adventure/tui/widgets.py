@@ -585,13 +585,14 @@ class SceneHeader(Widget):
 
 
 class KeyBar(Widget):
-    """The game screen's footer: the keys of the screen's bindings marked
-    `show` (one per action), each clickable, and the command palette's key
-    at the right.
+    """The key line at the foot of the game screen and the pages: the keys
+    of the screen's bindings marked `show` (one per action), each
+    clickable, and the command palette's key at the right; packed tighter,
+    then shortened by whole keys, when the terminal is narrow.
 
     What Textual's Footer shows, drawn by one widget as one line: a Footer
     is a widget per key and recomposes them all whenever the bindings
-    change, which costs the game screen over half a megabyte and a frame.
+    change, which cost the game screen 0.8 MiB and a frame.
     Keys and descriptions come from the code's bindings, never from a story."""
 
     DEFAULT_CSS = """
