@@ -53,7 +53,9 @@ def random_play(story, seconds: float, seed: int = 1) -> tuple[int, int, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = ap.parse_args()
     repeat = 2 if args.quick else 5
@@ -68,15 +70,19 @@ def main() -> int:
             cache_dir = tmpdir / f"cache{n}"
             story = load_story(root, cache=True, cache_dir=cache_dir)  # fills the cache
             warm = best_of(lambda: load_story(root, cache=True, cache_dir=cache_dir), repeat)
-            print(f"{n:>6} scenes ({size:.1f} MB): yaml.load CSafeLoader {base * 1000:7.1f} ms | "
-                  f"cold load+validate {cold * 1000:7.1f} ms = {cold / base:.2f}x (target <= 1.0x) | "
-                  f"cached {warm * 1000:6.1f} ms = {warm / base:.3f}x (target <= 0.1x)")
+            print(
+                f"{n:>6} scenes ({size:.1f} MB): yaml.load CSafeLoader {base * 1000:7.1f} ms | "
+                f"cold load+validate {cold * 1000:7.1f} ms = {cold / base:.2f}x (target <= 1.0x) | "
+                f"cached {warm * 1000:6.1f} ms = {warm / base:.3f}x (target <= 0.1x)"
+            )
             if n == 10000:
                 story10k = story
         choices, runs, elapsed = random_play(story10k, 1.0 if args.quick else 3.0)
         rate = choices / elapsed
-        print(f"random play, 10k story: {choices:,} choices in {runs:,} runs, {elapsed:.2f} s = "
-              f"{rate:,.0f} choices/s (target >= 150,000/s)")
+        print(
+            f"random play, 10k story: {choices:,} choices in {runs:,} runs, {elapsed:.2f} s = "
+            f"{rate:,.0f} choices/s (target >= 150,000/s)"
+        )
     return 0
 
 

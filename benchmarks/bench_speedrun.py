@@ -51,8 +51,10 @@ async def ui(resets: int, data: str) -> tuple[list[float], list[float]]:
         def timed(screen, renderable) -> None:
             display(screen, renderable)
             t = time.perf_counter()
-            picture = [tuple((seg.text, seg.style) for seg in strip.crop(0, text_width))
-                       for strip in screen._compositor.render_strips()[1:]]  # below the header's turn count
+            picture = [
+                tuple((seg.text, seg.style) for seg in strip.crop(0, text_width))
+                for strip in screen._compositor.render_strips()[1:]
+            ]  # below the header's turn count
             writes.append((t, picture))
 
         def drawn(t0: float) -> float:
@@ -82,7 +84,9 @@ async def ui(resets: int, data: str) -> tuple[list[float], list[float]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--resets", type=int, default=30)
     args = ap.parse_args()
     from rocky_adventure.engine import load_story, replay
@@ -93,15 +97,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as data:
         resets, turns = asyncio.run(ui(args.resets, data))
     r_med, t_med = statistics.median(resets), statistics.median(turns)
-    print(f"reset (ctrl+r to the new run drawn): median {r_med * 1000:.1f} ms, worst {max(resets) * 1000:.1f} ms "
-          f"over {len(resets)} resets (target < 100 ms); {r_med / t_med:.2f}x a plain turn "
-          f"({t_med * 1000:.1f} ms median)")
+    print(
+        f"reset (ctrl+r to the new run drawn): median {r_med * 1000:.1f} ms, worst {max(resets) * 1000:.1f} ms "
+        f"over {len(resets)} resets (target < 100 ms); {r_med / t_med:.2f}x a plain turn "
+        f"({t_med * 1000:.1f} ms median)"
+    )
     category = parse_category(story, "any")
     new_run = best_of(lambda: Run(story, category, seed=1), 20)
     print(f"engine part of a reset (a new Run): {new_run * 1000:.2f} ms")
 
     # a finished run to verify: random choices until an ending
     from rocky_adventure.engine.rng import Random
+
     rng = Random(5)
     run = Run(story, category, seed=5)
     while not run.finished:
@@ -112,8 +119,10 @@ def main() -> int:
     bare = best_of(lambda: replay(story, 5, ids), 10)
     checked = best_of(lambda: verify_run(story, record), 10)
     assert verify_run(story, record).ok
-    print(f"verify a {len(ids)}-choice run: {checked * 1000:.1f} ms = {checked / bare:.2f}x a bare replay "
-          f"({bare * 1000:.1f} ms)")
+    print(
+        f"verify a {len(ids)}-choice run: {checked * 1000:.1f} ms = {checked / bare:.2f}x a bare replay "
+        f"({bare * 1000:.1f} ms)"
+    )
     return 0
 
 

@@ -46,9 +46,12 @@ def main() -> int:
             def run(jobs=jobs):
                 nonlocal steps
                 steps = randomtest(story, runs=runs, seed=1, jobs=jobs)["choices_made"]
+
             t = best_of(run, repeat)
-            print(f"randomtest, {jobs} job{'s' if jobs > 1 else ''}: {runs:,} runs, {steps:,} choices in "
-                  f"{t:.2f} s = {steps / t:,.0f} choices/s")
+            print(
+                f"randomtest, {jobs} job{'s' if jobs > 1 else ''}: {runs:,} runs, {steps:,} choices in "
+                f"{t:.2f} s = {steps / t:,.0f} choices/s"
+            )
         t0 = time.perf_counter()
         steps = randomtest(story, runs=runs, seed=1, render=False)["choices_made"]
         t = time.perf_counter() - t0
@@ -59,22 +62,28 @@ def main() -> int:
         def walk():
             nonlocal n
             n = Explorer(story).run(states).states
+
         t = best_of(walk, repeat)
         print(f"explore: {n:,} states in {t:.2f} s = {n / t:,.0f} states/s")
 
     try:
         bundled = load_story(None, cache=False)
     except StoryLoadError as e:
-        print(f"bundled story does not load yet ({len(e.diagnostics)} errors): route timing skipped")
+        print(
+            f"bundled story does not load yet ({len(e.diagnostics)} errors): route timing skipped"
+        )
         return 0
     found = []
 
     def route_all():
         nonlocal found
         found = routes_for(bundled)[1]
+
     t = best_of(route_all, repeat)
-    print(f"route to every ending of the bundled story: {len(found)}/{len(bundled.endings)} endings in "
-          f"{t:.2f} s (target < 2 s)")
+    print(
+        f"route to every ending of the bundled story: {len(found)}/{len(bundled.endings)} endings in "
+        f"{t:.2f} s (target < 2 s)"
+    )
     return 0
 
 

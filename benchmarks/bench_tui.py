@@ -107,8 +107,13 @@ def launch(kind: str, what: str, data: str) -> tuple[float, list[int]]:
     """(seconds from launch to the first frame, the peak RSS figures in KiB)."""
     with tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, kind, what, data], stdout=subprocess.PIPE,
-                                stderr=err, cwd=ROOT, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, kind, what, data],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            cwd=ROOT,
+            text=True,
+        )
         line = proc.stdout.readline()
         ready = time.perf_counter() - t0
         rest = proc.stdout.read()
@@ -156,7 +161,10 @@ async def turn_latency(turns: int, data: str) -> list[tuple[float, float]]:
             display(screen, renderable)
             t = time.perf_counter()
             # what the screen shows after this write
-            picture = [tuple((seg.text, seg.style) for seg in strip) for strip in screen._compositor.render_strips()]
+            picture = [
+                tuple((seg.text, seg.style) for seg in strip)
+                for strip in screen._compositor.render_strips()
+            ]
             writes.append((t, picture))
 
         app._display = timed_display  # every write to the terminal, and what the screen then shows
@@ -184,25 +192,35 @@ def main() -> int:
     args = ap.parse_args()
     runs = 5 if args.quick else 15
     turns = 100 if args.quick else 400
-    compileall.compile_dir(ROOT / "rocky_adventure", quiet=1)  # (writes even with PYTHONDONTWRITEBYTECODE)
+    compileall.compile_dir(
+        ROOT / "rocky_adventure", quiet=1
+    )  # (writes even with PYTHONDONTWRITEBYTECODE)
     with tempfile.TemporaryDirectory() as data:
         launch("game", "start", data)  # warm-up: fills the load cache
         launch("bare", "start", data)
         bare, game = startup(runs, data)
-        print(f"start-up to the title screen (median of {runs}): bare Textual app {bare * 1000:.0f} ms, "
-              f"game {game * 1000:.0f} ms = {game / bare:.2f}x (target <= 1.15x)")
-        rb, rt, rg = peak_rss(max(runs // 5, 2), data)  # before this process grows with the latency test
+        print(
+            f"start-up to the title screen (median of {runs}): bare Textual app {bare * 1000:.0f} ms, "
+            f"game {game * 1000:.0f} ms = {game / bare:.2f}x (target <= 1.15x)"
+        )
+        rb, rt, rg = peak_rss(
+            max(runs // 5, 2), data
+        )  # before this process grows with the latency test
         lat = asyncio.run(turn_latency(turns, data))
         drawn = sorted(d * 1000 for d, _ in lat)
         last = sorted(x * 1000 for _, x in lat)
         p95 = drawn[int(len(drawn) * 0.95) - 1]
-        print(f"turn latency, key to next scene drawn ({turns} turns, instant text): "
-              f"median {statistics.median(drawn):.1f} ms, p95 {p95:.1f} ms, max {drawn[-1]:.1f} ms "
-              f"(target <= 16 ms median); Textual's last write of the turn: median "
-              f"{statistics.median(last):.1f} ms")
-        print(f"peak RSS (target <= 1.25x): bare Textual app {rb / 1024:.1f} MiB; game at the title with the "
-              f"story loaded {rt / 1024:.1f} MiB = {rt / rb:.2f}x; after 100 turns {rg / 1024:.1f} MiB "
-              f"= {rg / rb:.2f}x")
+        print(
+            f"turn latency, key to next scene drawn ({turns} turns, instant text): "
+            f"median {statistics.median(drawn):.1f} ms, p95 {p95:.1f} ms, max {drawn[-1]:.1f} ms "
+            f"(target <= 16 ms median); Textual's last write of the turn: median "
+            f"{statistics.median(last):.1f} ms"
+        )
+        print(
+            f"peak RSS (target <= 1.25x): bare Textual app {rb / 1024:.1f} MiB; game at the title with the "
+            f"story loaded {rt / 1024:.1f} MiB = {rt / rb:.2f}x; after 100 turns {rg / 1024:.1f} MiB "
+            f"= {rg / rb:.2f}x"
+        )
     return 0
 
 

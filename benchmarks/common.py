@@ -33,6 +33,7 @@ def median_of(fn: Callable[[], object], repeat: int = 5) -> float:
 
 def synthetic(n: int, root: Path) -> Path:
     from gen_story import generate
+
     out = root / f"story{n}"
     if not (out / "story.yaml").exists():
         generate(n, out)

@@ -13,9 +13,11 @@ import random
 import sys
 from pathlib import Path
 
-WORDS = ("the bell rings and the crowd leans in as cold light spills over canvas rope glove sweat breath "
-         "snow ridge cabin fire axe timber road engine night morning champion corner towel jab hook "
-         "heavy body shoulder feet ground echo shout silence window letter promise").split()
+WORDS = (
+    "the bell rings and the crowd leans in as cold light spills over canvas rope glove sweat breath "
+    "snow ridge cabin fire axe timber road engine night morning champion corner towel jab hook "
+    "heavy body shoulder feet ground echo shout silence window letter promise"
+).split()
 INTS = [f"n{i}" for i in range(10)]
 BOOLS = [f"b{i}" for i in range(5)]
 PER_FILE = 500
@@ -67,16 +69,25 @@ def generate(n: int, out: Path, seed: int = 1) -> Path:
     lines.append("endings:")
     for i in range(n):
         if is_ending[i]:
-            lines += [f"  - id: e{i}", f"    title: Ending {i}", "    epilogue: |",
-                      f"      {prose(rng, 30, False)}"]
+            lines += [
+                f"  - id: e{i}",
+                f"    title: Ending {i}",
+                "    epilogue: |",
+                f"      {prose(rng, 30, False)}",
+            ]
     (out / "story.yaml").write_text("\n".join(lines) + "\n")
 
     per_chapter = max(1, n // CHAPTERS)
     for f0 in range(0, n, PER_FILE):
         lines = ["scenes:"]
         for i in range(f0, min(n, f0 + PER_FILE)):
-            lines += [f"  - id: {ids[i]}", f"    chapter: c{min(CHAPTERS - 1, i // per_chapter)}",
-                      f"    title: Scene {i}", "    text: |", f"      {prose(rng, 60, rng.random() < 0.3)}"]
+            lines += [
+                f"  - id: {ids[i]}",
+                f"    chapter: c{min(CHAPTERS - 1, i // per_chapter)}",
+                f"    title: Scene {i}",
+                "    text: |",
+                f"      {prose(rng, 60, rng.random() < 0.3)}",
+            ]
             if rng.random() < 0.2:
                 lines.append(f"    add: {{{rng.choice(INTS)}: {rng.randrange(1, 5)}}}")
             if is_ending[i]:
@@ -88,13 +99,19 @@ def generate(n: int, out: Path, seed: int = 1) -> Path:
             targets.append(nxt if nxt < n and is_ending[nxt] else rng.randrange(n))
             targets.append(rng.randrange(n))
             for k, t in enumerate(targets):
-                lines += [f"      - id: c{k}", f"        text: {prose(rng, 6, False)}", f"        to: {ids[t]}"]
+                lines += [
+                    f"      - id: c{k}",
+                    f"        text: {prose(rng, 6, False)}",
+                    f"        to: {ids[t]}",
+                ]
                 if k == 2:
-                    lines.append(f"        if: \"{condition(rng)}\"")
+                    lines.append(f'        if: "{condition(rng)}"')
                 if rng.random() < 0.3:
                     lines.append(f"        add: {{{rng.choice(INTS)}: {rng.randrange(-3, 6)}}}")
                 if rng.random() < 0.1:
-                    lines.append(f"        set: {{{rng.choice(BOOLS)}: {rng.choice(['true', 'false'])}}}")
+                    lines.append(
+                        f"        set: {{{rng.choice(BOOLS)}: {rng.choice(['true', 'false'])}}}"
+                    )
         (out / f"scenes_{f0 // PER_FILE:03d}.yaml").write_text("\n".join(lines) + "\n")
     return out
 

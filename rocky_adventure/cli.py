@@ -23,15 +23,30 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def _story_args(p: argparse.ArgumentParser, many: bool = False) -> None:
     if many:
-        p.add_argument("stories", nargs="*", metavar="STORY_DIR",
-                       help="story folders (default: the bundled Rocky IV story)")
+        p.add_argument(
+            "stories",
+            nargs="*",
+            metavar="STORY_DIR",
+            help="story folders (default: the bundled Rocky IV story)",
+        )
     else:
-        p.add_argument("--story", metavar="DIR", help="a story folder (default: the bundled Rocky IV story)")
+        p.add_argument(
+            "--story", metavar="DIR", help="a story folder (default: the bundled Rocky IV story)"
+        )
     p.add_argument("--no-cache", action="store_true", help="do not use the load cache")
-    p.add_argument("--pack", metavar="DIR", action="append", default=[], dest="packs",
-                   help="a branch pack folder to load on top of the story (repeatable)")
-    p.add_argument("--no-installed-packs", action="store_true",
-                   help="ignore the branch packs installed in the data dir's packs/ folder")
+    p.add_argument(
+        "--pack",
+        metavar="DIR",
+        action="append",
+        default=[],
+        dest="packs",
+        help="a branch pack folder to load on top of the story (repeatable)",
+    )
+    p.add_argument(
+        "--no-installed-packs",
+        action="store_true",
+        help="ignore the branch packs installed in the data dir's packs/ folder",
+    )
 
 
 def load(path: str | None, no_cache: bool = False, packs=(), installed=None):
@@ -39,6 +54,7 @@ def load(path: str | None, no_cache: bool = False, packs=(), installed=None):
     in the `installed` folder that extend it) or print its errors and exit 1."""
     from .engine import StoryLoadError
     from .engine.packs import load_story_with_packs
+
     try:
         return load_story_with_packs(path, packs, installed=installed, cache=not no_cache)
     except StoryLoadError as e:
@@ -53,23 +69,31 @@ def load_args(args):
     """Load the story that --story, --pack, --no-installed-packs and
     --data-dir name (installed packs live in <data dir>/packs/)."""
     installed = None if getattr(args, "no_installed_packs", False) else data_dir(args) / "packs"
-    return load(getattr(args, "story", None), getattr(args, "no_cache", False),
-                getattr(args, "packs", None) or (), installed)
+    return load(
+        getattr(args, "story", None),
+        getattr(args, "no_cache", False),
+        getattr(args, "packs", None) or (),
+        installed,
+    )
 
 
 # -- check -----------------------------------------------------------------
+
 
 def cmd_check(args) -> int:
     """Load each story folder (errors as before), then lint it: see
     rocky_adventure.tools.lint and docs/lints.md."""
     from .tools.commands import run_check
+
     return run_check(args)
 
 
 # -- stats -----------------------------------------------------------------
 
+
 def cmd_stats(args) -> int:
     from .tools.stats import format_stats, story_stats
+
     story = load_args(args)
     s = story_stats(story)
     if args.json:
@@ -81,8 +105,10 @@ def cmd_stats(args) -> int:
 
 # -- schema ----------------------------------------------------------------
 
+
 def cmd_schema(args) -> int:
     from .engine.format import json_schema
+
     text = json.dumps(json_schema(args.kind), indent=2)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -105,15 +131,18 @@ COMMAND_MODULES = (
 def command(name: str, help: str, example: str, setup: Callable[[argparse.ArgumentParser], None]):
     """Register a sub-command: `setup` adds its arguments; the decorated
     function gets the parsed args and returns an exit code."""
+
     def wrap(fn):
         COMMANDS.append((name, help, example, setup, fn))
         return fn
+
     return wrap
 
 
 def _setup_check(p):
     _story_args(p, many=True)
     from .tools.commands import setup_check
+
     setup_check(p)
 
 
@@ -123,21 +152,40 @@ def _setup_stats(p):
 
 
 def _setup_schema(p):
-    p.add_argument("--kind", choices=["any", "manifest", "scenes", "pack", "pack-scenes"], default="any",
-                   help="which file the schema is for (default: a story manifest or scene file)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument(
+        "--kind",
+        choices=["any", "manifest", "scenes", "pack", "pack-scenes"],
+        default="any",
+        help="which file the schema is for (default: a story manifest or scene file)",
+    )
+    p.add_argument(
+        "--output", "-o", metavar="FILE", help="write to FILE instead of standard output"
+    )
 
 
-command("check", "validate and lint story folders; every problem with file:line:col and a code",
-        "rocky-adventure check --strict --format github my-story/", _setup_check)(cmd_check)
-command("stats", "count scenes, choices, words, endings and variables",
-        "rocky-adventure stats --json", _setup_stats)(cmd_stats)
-command("schema", "print the JSON Schema of story files, for editors",
-        "rocky-adventure schema --kind scenes -o scenes.schema.json", _setup_schema)(cmd_schema)
+command(
+    "check",
+    "validate and lint story folders; every problem with file:line:col and a code",
+    "rocky-adventure check --strict --format github my-story/",
+    _setup_check,
+)(cmd_check)
+command(
+    "stats",
+    "count scenes, choices, words, endings and variables",
+    "rocky-adventure stats --json",
+    _setup_stats,
+)(cmd_stats)
+command(
+    "schema",
+    "print the JSON Schema of story files, for editors",
+    "rocky-adventure schema --kind scenes -o scenes.schema.json",
+    _setup_schema,
+)(cmd_schema)
 
 
 def _register_modules() -> None:
     import importlib
+
     for mod in COMMAND_MODULES:
         try:
             importlib.import_module(mod)
@@ -154,10 +202,12 @@ def data_dir(args) -> Path:
     """The data dir: --data-dir, else $ROCKY_ADVENTURE_DATA_DIR, else the
     platform's user data dir."""
     import os
+
     given = getattr(args, "data_dir", None) or os.environ.get("ROCKY_ADVENTURE_DATA_DIR")
     if given:
         return Path(given)
     from platformdirs import user_data_dir
+
     return Path(user_data_dir("rocky-adventure", appauthor=False))
 
 
@@ -170,10 +220,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rocky-adventure {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="PATH", default=argparse.SUPPRESS,
-                        help="where saves, settings, the gallery and runs live (default: the user data dir)")
-    parser.add_argument("--data-dir", metavar="PATH", default=argparse.SUPPRESS,
-                        help="where saves, settings, the gallery and runs live (default: the user data dir)")
+    common.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="where saves, settings, the gallery and runs live (default: the user data dir)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="where saves, settings, the gallery and runs live (default: the user data dir)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _register_modules()
     seen = set()
@@ -181,8 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
         if name in seen:
             continue
         seen.add(name)
-        p = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
-                           epilog=f"example:\n  {example}", formatter_class=_Formatter, parents=[common])
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=f"example:\n  {example}",
+            formatter_class=_Formatter,
+            parents=[common],
+        )
         setup(p)
         p.set_defaults(func=fn)
     return parser

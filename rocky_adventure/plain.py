@@ -44,8 +44,15 @@ def chapter_title(story, scene_id: str) -> str:
 
 
 class PlainGame:
-    def __init__(self, story, seed: int, stdin: TextIO, stdout: TextIO, stderr: TextIO,
-                 width: int | None = None):
+    def __init__(
+        self,
+        story,
+        seed: int,
+        stdin: TextIO,
+        stdout: TextIO,
+        stderr: TextIO,
+        width: int | None = None,
+    ):
         self.story = story
         self.seed = seed
         self.stdin = stdin
@@ -56,11 +63,14 @@ class PlainGame:
 
     def say(self, text: str = "") -> None:
         if self.width and text:
-            text = "\n".join(textwrap.fill(line, self.width) if line else "" for line in text.split("\n"))
+            text = "\n".join(
+                textwrap.fill(line, self.width) if line else "" for line in text.split("\n")
+            )
         print(text, file=self.out)
 
     def show_scene(self, state, last_chapter: str | None) -> str:
         from .engine import scene_text
+
         story = self.story
         chapter = chapter_title(story, state.scene)
         if chapter != last_chapter:
@@ -94,15 +104,19 @@ class PlainGame:
                 return int(answer)
             if answer.lower() in ("q", "quit", "exit"):
                 return None
-            self.say(f"Type a number from 1 to {n}." if n > 1 else "Type 1 (or press Enter) to continue.")
+            self.say(
+                f"Type a number from 1 to {n}." if n > 1 else "Type 1 (or press Enter) to continue."
+            )
 
     # Hooks a speedrun (rocky_adventure.speedrun.plain_run) overrides.
     def start(self):
         from .engine import new_game
+
         return new_game(self.story, self.seed)
 
     def take(self, state, choice_id: str):
         from .engine import choose
+
         return choose(self.story, state, choice_id)
 
     def after_ending(self, state):
@@ -117,6 +131,7 @@ class PlainGame:
 
     def run(self) -> int:
         from .engine import CONTINUE_ID, available_choices, choice_text, epilogue_text
+
         story = self.story
         state = self.start()
         self.say(story.title)
@@ -141,8 +156,10 @@ class PlainGame:
                 continue
             choices = available_choices(story, state)
             if not choices:
-                self.say(f"The story stops here: no choice is open in scene {state.scene!r} "
-                         f"and it is not an ending.")
+                self.say(
+                    f"The story stops here: no choice is open in scene {state.scene!r} "
+                    f"and it is not an ending."
+                )
                 return EXIT_DEAD_END
             is_continue = len(choices) == 1 and choices[0].id == CONTINUE_ID
             for i, c in enumerate(choices, 1):
@@ -158,9 +175,12 @@ class PlainGame:
         scene = self.story.scenes[state.scene]
         where = f"'{scene.title}' (scene {scene.id})" if scene.title else f"scene {scene.id}"
         n = state.turns
-        print(f"Input ended before an ending: the story stopped at {where} in "
-              f"{chapter_title(self.story, state.scene)}, after {n} choice{'s' if n != 1 else ''} "
-              f"(seed {self.seed}).", file=self.err)
+        print(
+            f"Input ended before an ending: the story stopped at {where} in "
+            f"{chapter_title(self.story, state.scene)}, after {n} choice{'s' if n != 1 else ''} "
+            f"(seed {self.seed}).",
+            file=self.err,
+        )
 
 
 def _isatty(stream) -> bool:
@@ -170,17 +190,26 @@ def _isatty(stream) -> bool:
         return False
 
 
-def run_plain(story, seed: int | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None,
-              stderr: TextIO | None = None, start_state=None) -> int:
+def run_plain(
+    story,
+    seed: int | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    start_state=None,
+) -> int:
     """Play in plain mode; `start_state` starts elsewhere than the story's
     start (play --from/--set)."""
     from .engine.rng import random_seed
+
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     width = None
     if _isatty(stdout):
         width = min(shutil.get_terminal_size((80, 24)).columns - 1, 100)
-    game = PlainGame(story, random_seed() if seed is None else seed, stdin, stdout, stderr or sys.stderr, width)
+    game = PlainGame(
+        story, random_seed() if seed is None else seed, stdin, stdout, stderr or sys.stderr, width
+    )
     if start_state is not None:
         game.start = lambda: start_state
     return game.run()

@@ -42,6 +42,7 @@ class SaveError(Exception):
 
 # -- atomic files ------------------------------------------------------------
 
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -218,6 +219,7 @@ class Writer:
 
 # -- settings ------------------------------------------------------------------
 
+
 class Settings:
     """Kept across runs, shared by every story. (Plain classes and
     NamedTuples in this module, not dataclasses: the game imports it before
@@ -225,7 +227,9 @@ class Settings:
 
     __slots__ = ("text_speed", "theme", "skip_read")
 
-    def __init__(self, text_speed: str = "normal", theme: str = DEFAULT_THEME, skip_read: bool = False):
+    def __init__(
+        self, text_speed: str = "normal", theme: str = DEFAULT_THEME, skip_read: bool = False
+    ):
         self.text_speed = text_speed  # a key of TEXT_SPEEDS
         self.theme = theme
         self.skip_read = skip_read
@@ -252,7 +256,9 @@ class Settings:
         return s
 
 
-def read_with_backup(path: Path, clock: Callable[[], datetime] = datetime.now) -> tuple[Any, str | None]:
+def read_with_backup(
+    path: Path, clock: Callable[[], datetime] = datetime.now
+) -> tuple[Any, str | None]:
     """JSON from path, else from its backup (which is then restored, with a
     note saying so); FileNotFoundError when neither exists, Unreadable when
     neither reads."""
@@ -308,6 +314,7 @@ def save_settings(root: Path, settings: Settings, writer: Writer | None = None) 
 
 # -- saves -----------------------------------------------------------------------
 
+
 class SaveInfo(NamedTuple):
     """What a save slot shows before it is loaded."""
 
@@ -354,6 +361,7 @@ def format_play_time(seconds: float) -> str:
 def slot_for_name(name: str) -> str:
     """A file-safe slot id for a save name typed by the player."""
     from .engine.digests import sha1
+
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
     digest = sha1(name.encode()).hexdigest()[:6]
     return f"slot-{slug}-{digest}" if slug else f"slot-{digest}"
@@ -397,19 +405,29 @@ def _info_from(doc: Any, path: Path) -> SaveInfo:
     if not isinstance(version, int) or isinstance(version, bool):
         raise SaveError("it has no format version")
     if version > SAVE_VERSION:
-        raise SaveError(f"it was written by a newer version of the game (save format {version}; "
-                        f"this game reads {SAVE_VERSION})")
+        raise SaveError(
+            f"it was written by a newer version of the game (save format {version}; "
+            f"this game reads {SAVE_VERSION})"
+        )
     story = doc.get("story")
     if not isinstance(story, dict) or not isinstance(story.get("id"), str):
         raise SaveError("it does not say which story it belongs to")
     try:
         return SaveInfo(
-            slot=str(doc["slot"]), name=str(doc["name"]), story_id=story["id"],
-            story_hash=str(story.get("hash", "")), story_title=str(story.get("title", story["id"])),
-            chapter=str(doc.get("chapter", "")), scene=str(doc["scene"]),
-            scene_title=str(doc.get("scene_title", "")), play_time=float(doc.get("play_time", 0.0)),
-            saved_at=str(doc.get("saved_at", "")), turns=int(doc.get("turns", 0)),
-            ending=doc.get("ending") if isinstance(doc.get("ending"), str) else None, path=path)
+            slot=str(doc["slot"]),
+            name=str(doc["name"]),
+            story_id=story["id"],
+            story_hash=str(story.get("hash", "")),
+            story_title=str(story.get("title", story["id"])),
+            chapter=str(doc.get("chapter", "")),
+            scene=str(doc["scene"]),
+            scene_title=str(doc.get("scene_title", "")),
+            play_time=float(doc.get("play_time", 0.0)),
+            saved_at=str(doc.get("saved_at", "")),
+            turns=int(doc.get("turns", 0)),
+            ending=doc.get("ending") if isinstance(doc.get("ending"), str) else None,
+            path=path,
+        )
     except (KeyError, TypeError, ValueError) as e:
         raise SaveError(f"its details are damaged ({e.__class__.__name__}: {e})") from None
 
@@ -429,8 +447,13 @@ class Problem(NamedTuple):
 class Storage:
     """Everything the game keeps for one story under one data dir."""
 
-    def __init__(self, root: Path, story_id: str, writer: Writer | None = None,
-                 clock: Callable[[], datetime] = datetime.now):
+    def __init__(
+        self,
+        root: Path,
+        story_id: str,
+        writer: Writer | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+    ):
         self.root = Path(root)
         self.story_id = story_id
         self.dir = self.root / "stories" / story_id
@@ -471,14 +494,21 @@ class Storage:
             return {}
         return {k: v for k, v in endings.items() if isinstance(v, dict)}
 
-    def record_ending(self, ending_id: str, title: str, epilogue: str) -> tuple[dict[str, dict], bool]:
+    def record_ending(
+        self, ending_id: str, title: str, epilogue: str
+    ) -> tuple[dict[str, dict], bool]:
         """Add an ending to the gallery; returns (gallery, whether it is new)."""
         gallery = self.load_gallery()
         entry = gallery.get(ending_id)
         new = entry is None
         now = iso_time(self.clock())
         if new:
-            entry = gallery[ending_id] = {"title": title, "epilogue": epilogue, "found": now, "times": 0}
+            entry = gallery[ending_id] = {
+                "title": title,
+                "epilogue": epilogue,
+                "found": now,
+                "times": 0,
+            }
         entry["times"] = int(entry.get("times", 0)) + 1
         entry["last"] = now
         self._write(self.gallery_path, {"story": self.story_id, "endings": gallery})
@@ -547,6 +577,7 @@ class Storage:
         """Read a slot and rebuild its State. On any problem the file is set
         aside and SaveError says what happened, plainly."""
         from .engine import StateError, state_from_json
+
         self.flush()
         path = self.slot_path(slot)
         notes: list[str] = []
@@ -556,7 +587,9 @@ class Storage:
                 notes.append(note)
             info = _info_from(doc, path)
             if info.story_id != story.id:
-                raise SaveError(f"it belongs to another story ({info.story_title!r}, not {story.title!r})")
+                raise SaveError(
+                    f"it belongs to another story ({info.story_title!r}, not {story.title!r})"
+                )
             try:
                 state = state_from_json(story, doc.get("state"))
             except StateError as e:
@@ -565,9 +598,13 @@ class Storage:
             raise SaveError(f"there is no save in slot {slot!r}") from None
         except (Unreadable, SaveError, OSError) as e:
             moved = set_aside(path, now=self.clock())
-            raise SaveError(Problem(slot if slot != AUTOSAVE else "Autosave", str(e), moved).message()) from None
+            raise SaveError(
+                Problem(slot if slot != AUTOSAVE else "Autosave", str(e), moved).message()
+            ) from None
         if info.story_hash and info.story_hash != story.hash:
-            notes.append("The story has changed since this save was made; it goes on from the same scene.")
+            notes.append(
+                "The story has changed since this save was made; it goes on from the same scene."
+            )
         return Loaded(state, info, notes)
 
 
@@ -590,4 +627,5 @@ def read_key(scene_id: str, text: str) -> str:
     """Identifies one passage as read: the scene and the exact text shown
     (a scene whose text varies counts each variant)."""
     from .engine.digests import sha1  # (not hashlib: see there)
+
     return f"{scene_id}:{sha1(text.encode()).hexdigest()[:12]}"

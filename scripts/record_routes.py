@@ -20,7 +20,9 @@ OUT = Path(__file__).resolve().parent.parent / "tests" / "story_routes.json"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--runs", type=int, default=20000)
     args = ap.parse_args()
     story = load_story()

@@ -26,4 +26,5 @@ def make_story(tmp_path):
         files = {"story.yaml": manifest or MANIFEST, "scenes.yaml": scenes}
         files.update({k.replace("__", "/") + ".yaml": v for k, v in more.items()})
         return write_story(tmp_path / f"s{counter[0]}", files)
+
     return make

@@ -34,12 +34,21 @@ def write_story(root: Path, files: dict[str, str]) -> Path:
 
 # -- tampering with JSON documents (property tests) ------------------------------
 
+
 def json_values(max_leaves: int = 10):
     """A hypothesis strategy: any JSON value, small."""
     from hypothesis import strategies as st
-    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
-    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                        | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=max_leaves)
+
+    scalars = (
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=max_leaves,
+    )
 
 
 def json_paths(doc, limit: int | None = None) -> list[tuple]:
@@ -55,6 +64,7 @@ def json_paths(doc, limit: int | None = None) -> list[tuple]:
         elif isinstance(node, list):
             for i, v in enumerate(node[:limit]):
                 walk(v, path + (i,))
+
     walk(doc, ())
     return paths[1:]
 

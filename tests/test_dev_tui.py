@@ -17,9 +17,15 @@ async def test_dev_reload_keeps_position_and_survives_errors(tmp_path):
 
     story_dir = tmp_path / "story"
     shutil.copytree(ROOT / "examples" / "starter", story_dir)
-    app = DevApp(lambda: DevSession(story_dir, start=Start(seed=3)), story_path=str(story_dir), seed=3,
-                          data_dir=tmp_path / "data", settings=Settings(text_speed="instant"), motion=False,
-                          use_cache=False)
+    app = DevApp(
+        lambda: DevSession(story_dir, start=Start(seed=3)),
+        story_path=str(story_dir),
+        seed=3,
+        data_dir=tmp_path / "data",
+        settings=Settings(text_speed="instant"),
+        motion=False,
+        use_cache=False,
+    )
     async with app.run_test(size=(110, 34)) as pilot:
         await pilot.pause()
         await pilot.press("n")

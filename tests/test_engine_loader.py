@@ -91,29 +91,44 @@ def test_duplicate_ids_across_files_name_both(make_story):
       - {id: a, text: Again, ending: end}
     """
     errs = errors_of(make_story(GOOD, extra=other))
-    assert any("extra.yaml:3:" in e and "duplicate scene id 'a'" in e and "scenes.yaml:3:" in e for e in errs)
+    assert any(
+        "extra.yaml:3:" in e and "duplicate scene id 'a'" in e and "scenes.yaml:3:" in e
+        for e in errs
+    )
 
 
-@pytest.mark.parametrize("snippet, message", [
-    ("      - {id: go, text: Go, to: b, once: no}", "expected true or false, got 'no': write false"),
-    ("      - {id: go, text: Go, to: b, once: yes}", "write true"),
-    ("      - {id: go, text: Go, to: b, add: {n: 12:30}}", "invalid expression"),
-    ("      - {id: go, text: Go, to: b, once: !!bool true}", "YAML tags"),
-    ("      - {id: go, text: Go, to: b, to: a}", "duplicate key 'to'"),
-    ("      - &x {id: go, text: Go, to: b}", "anchors (&x) are not allowed"),
-    ("      - {id: go, text: Go, to: b, colour: red}", "unknown key 'colour' in choice"),
-    ("      - {id: go, txt: Go, to: b}", "did you mean 'text'"),
-    ("      - {id: 9go, text: Go, to: b}", "expected an id"),
-    ("      - {id: go, text: Go}", "needs 'to'"),
-    ("      - {id: go, text: Go, to: b, chance: '50', success: b}", "has both 'to' and a chance check"),
-    ("      - {id: go, text: Go, chance: '50', success: b}", "missing 'failure'"),
-    ("      - {id: go, text: Go, to: b, if: 'n'}", "a condition must be true/false"),
-    ("      - {id: go, text: Go, to: b, set: {flag: 3}}", "the value for 'flag' must be true/false"),
-    ("      - {id: go, text: Go, to: b, add: {flag: 1}}", "'add' works on int variables"),
-    ("      - {id: go, text: Go, to: b, set: {zzz: 1}}", "unknown variable 'zzz'"),
-    ("      - {id: go, text: '{if flag}open', to: b}", "{if} is never closed"),
-    ("      - {id: go, text: 'a } b', to: b}", "unmatched '}'"),
-])
+@pytest.mark.parametrize(
+    "snippet, message",
+    [
+        (
+            "      - {id: go, text: Go, to: b, once: no}",
+            "expected true or false, got 'no': write false",
+        ),
+        ("      - {id: go, text: Go, to: b, once: yes}", "write true"),
+        ("      - {id: go, text: Go, to: b, add: {n: 12:30}}", "invalid expression"),
+        ("      - {id: go, text: Go, to: b, once: !!bool true}", "YAML tags"),
+        ("      - {id: go, text: Go, to: b, to: a}", "duplicate key 'to'"),
+        ("      - &x {id: go, text: Go, to: b}", "anchors (&x) are not allowed"),
+        ("      - {id: go, text: Go, to: b, colour: red}", "unknown key 'colour' in choice"),
+        ("      - {id: go, txt: Go, to: b}", "did you mean 'text'"),
+        ("      - {id: 9go, text: Go, to: b}", "expected an id"),
+        ("      - {id: go, text: Go}", "needs 'to'"),
+        (
+            "      - {id: go, text: Go, to: b, chance: '50', success: b}",
+            "has both 'to' and a chance check",
+        ),
+        ("      - {id: go, text: Go, chance: '50', success: b}", "missing 'failure'"),
+        ("      - {id: go, text: Go, to: b, if: 'n'}", "a condition must be true/false"),
+        (
+            "      - {id: go, text: Go, to: b, set: {flag: 3}}",
+            "the value for 'flag' must be true/false",
+        ),
+        ("      - {id: go, text: Go, to: b, add: {flag: 1}}", "'add' works on int variables"),
+        ("      - {id: go, text: Go, to: b, set: {zzz: 1}}", "unknown variable 'zzz'"),
+        ("      - {id: go, text: '{if flag}open', to: b}", "{if} is never closed"),
+        ("      - {id: go, text: 'a } b', to: b}", "unmatched '}'"),
+    ],
+)
 def test_single_errors(make_story, snippet, message):
     scenes = GOOD.replace("      - {id: go, text: Go, to: b}", snippet)
     errs = errors_of(make_story(scenes))
@@ -122,7 +137,9 @@ def test_single_errors(make_story, snippet, message):
 
 
 def test_merge_keys_and_aliases_refused(make_story):
-    scenes = GOOD + """\
+    scenes = (
+        GOOD
+        + """\
   - id: c
     text: x
     choices:
@@ -130,13 +147,17 @@ def test_merge_keys_and_aliases_refused(make_story):
       - <<: *base
         id: two
 """
+    )
     errs = "\n".join(errors_of(make_story(scenes)))
     assert "anchors (&base)" in errs and "aliases (*base)" in errs
 
 
 def test_scene_needs_exactly_one_exit(make_story):
     scenes = GOOD.replace("    ending: end", "    ending: end\n    next: a")
-    assert any("expected exactly one of choices, next or ending" in e for e in errors_of(make_story(scenes)))
+    assert any(
+        "expected exactly one of choices, next or ending" in e
+        for e in errors_of(make_story(scenes))
+    )
     scenes = GOOD.replace("    ending: end", "")
     assert any("needs one of choices, next or ending" in e for e in errors_of(make_story(scenes)))
 
@@ -159,14 +180,17 @@ def test_variable_named_like_a_scene(make_story):
     assert any("has the name of a scene" in e for e in errors_of(make_story(GOOD, manifest=m)))
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"\x00\x01\x02binary\xff", "NUL byte"),
-    (b"title: \xff\xfe bad", "not UTF-8"),
-    (b"scenes: [unclosed", "invalid YAML"),
-    (b"[" * 5000 + b"]" * 5000, "invalid YAML"),
-    (b"- a\n- b\n", "expected a mapping"),
-    (b"scenes: 3\n", "expected a list"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x00\x01\x02binary\xff", "NUL byte"),
+        (b"title: \xff\xfe bad", "not UTF-8"),
+        (b"scenes: [unclosed", "invalid YAML"),
+        (b"[" * 5000 + b"]" * 5000, "invalid YAML"),
+        (b"- a\n- b\n", "expected a mapping"),
+        (b"scenes: 3\n", "expected a list"),
+    ],
+)
 def test_bad_files_give_messages(tmp_path, content, message):
     root = write_story(tmp_path / "s", {"story.yaml": MANIFEST, "ok.yaml": GOOD})
     (root / "bad.yaml").write_bytes(content)
@@ -175,7 +199,9 @@ def test_bad_files_give_messages(tmp_path, content, message):
 
 
 def test_missing_manifest_and_folder(tmp_path):
-    assert any("no story.yaml" in e for e in errors_of(write_story(tmp_path / "s", {"a.yaml": GOOD})))
+    assert any(
+        "no story.yaml" in e for e in errors_of(write_story(tmp_path / "s", {"a.yaml": GOOD}))
+    )
     assert any("does not exist" in e for e in errors_of(tmp_path / "nope"))
 
 
@@ -193,7 +219,9 @@ def test_control_characters_stripped(make_story):
 
 
 def test_plain_scalars_keep_their_text(make_story):
-    scenes = GOOD.replace("text: Hello.", "text: no").replace("{id: go, text: Go,", "{id: go, text: 12:30,")
+    scenes = GOOD.replace("text: Hello.", "text: no").replace(
+        "{id: go, text: Go,", "{id: go, text: 12:30,"
+    )
     story = load_story(make_story(scenes), cache=False)
     state = new_game(story, 1)
     assert scene_text(story, state) == "no"
@@ -217,7 +245,11 @@ def test_cli_check_exit_codes_and_no_traceback(make_story, tmp_path):
 
 
 def test_lint_levels_need_lint_codes(make_story):
-    errs = errors_of(make_story(GOOD, manifest=MANIFEST + "lints: {RA105: ignore, dead_ends: ignore}\n"))
+    errs = errors_of(
+        make_story(GOOD, manifest=MANIFEST + "lints: {RA105: ignore, dead_ends: ignore}\n")
+    )
     assert any("expected a lint code like RA105, got 'dead_ends'" in e for e in errs)
-    story = load_story(make_story(GOOD, manifest=MANIFEST + "lints: {RA105: ignore}\n"), cache=False)
+    story = load_story(
+        make_story(GOOD, manifest=MANIFEST + "lints: {RA105: ignore}\n"), cache=False
+    )
     assert story.lint_levels == {"RA105": "ignore"}

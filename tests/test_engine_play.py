@@ -75,7 +75,9 @@ scenes:
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory):
-    root = write_story(tmp_path_factory.mktemp("features"), {"story.yaml": MANIFEST, "scenes.yaml": FEATURES})
+    root = write_story(
+        tmp_path_factory.mktemp("features"), {"story.yaml": MANIFEST, "scenes.yaml": FEATURES}
+    )
     return load_story(root, cache=False)
 
 
@@ -99,7 +101,9 @@ def test_play_through_features(story):
     s = choose(story, choose(story, s, "gym_choice"), CONTINUE_ID)  # n = 7
     assert s.var(story, "n") == 7 and "Visited gym 2 times." in scene_text(story, s)
     assert ids(story, s) == ["gym_choice", "bout"]
-    s2 = choose(story, choose(story, s, "gym_choice"), CONTINUE_ID)  # n = 10 (clamped) -> tired -> 5
+    s2 = choose(
+        story, choose(story, s, "gym_choice"), CONTINUE_ID
+    )  # n = 10 (clamped) -> tired -> 5
     assert s2.scene == "tired" and s2.var(story, "n") == 5
     s = choose(story, s, "bout")  # 70% at n = 7
     assert s.scene in ("win", "lose")
@@ -149,16 +153,19 @@ def test_state_json_round_trip(story):
     assert s.digest(story) == state_from_json(story, data).digest(story)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d.update(version=99), "newer version"),
-    (lambda d: d.update(story="other"), "another story"),
-    (lambda d: d.update(scene="gone"), "no longer exists"),
-    (lambda d: d["vars"].update(n="three"), "not of type int"),
-    (lambda d: d.update(path=[["a"]]), "damaged"),
-    (lambda d: d.pop("rng"), "'rng' is missing"),
-    (lambda d: d.update(ending="nope"), "not an ending"),
-    (lambda d: d.update(format="x"), "not a rocky-adventure saved state"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.update(version=99), "newer version"),
+        (lambda d: d.update(story="other"), "another story"),
+        (lambda d: d.update(scene="gone"), "no longer exists"),
+        (lambda d: d["vars"].update(n="three"), "not of type int"),
+        (lambda d: d.update(path=[["a"]]), "damaged"),
+        (lambda d: d.pop("rng"), "'rng' is missing"),
+        (lambda d: d.update(ending="nope"), "not an ending"),
+        (lambda d: d.update(format="x"), "not a rocky-adventure saved state"),
+    ],
+)
 def test_state_from_json_rejects(story, change, message):
     data = new_game(story, 1).to_json(story)
     change(data)
@@ -169,14 +176,16 @@ def test_state_from_json_rejects(story, change, message):
 
 
 def test_runtime_fault_is_clean(make_story):
-    st_ = load_story(make_story(FEATURES.replace('chance: "n * 10"', 'chance: "100 // (n - n)"')), cache=False)
+    st_ = load_story(
+        make_story(FEATURES.replace('chance: "n * 10"', 'chance: "100 // (n - n)"')), cache=False
+    )
     s = replay(st_, 1, ["gym_choice", "next", "gym_choice", "next"])
     with pytest.raises(StoryRuntimeError, match=r"scenes\.yaml:\d+:\d+: error: division by zero"):
         choose(st_, s, "bout")
 
 
 def test_next_without_matching_branch(make_story):
-    scenes = FEATURES.replace("      - to: a\n", "      - if: \"n < 0\"\n        to: a\n", 1)
+    scenes = FEATURES.replace("      - to: a\n", '      - if: "n < 0"\n        to: a\n', 1)
     st_ = load_story(make_story(scenes), cache=False)
     with pytest.raises(StoryRuntimeError, match="no branch of 'next'"):
         replay(st_, 1, ["gym_choice", "next"])
@@ -211,12 +220,14 @@ def test_deterministic_and_serializable(story, picks, seed):
 def test_rng_sequence_is_fixed():
     """The PRNG is ours (SplitMix64), so these numbers never change."""
     from rocky_adventure.engine.rng import Random
+
     r = Random(7)
     assert [r.below(100) for _ in range(8)] == [r2 for r2 in _expected_rng()]
 
 
 def _expected_rng():
     from rocky_adventure.engine.rng import next_float, seed_state
+
     s = seed_state(7)
     out = []
     for _ in range(8):

@@ -31,9 +31,26 @@ def play(story, lines: str, seed: int = 7) -> tuple[int, str, str]:
 def test_piping_choices_plays_to_the_ending(tmp_path):
     # go in, skip rope, ask Mickey, walk out, then jab and go on through three rounds
     keys = "1\n1\n1\n2\n1\n" + "1\n1\n" * 3
-    proc = subprocess.run([sys.executable, "-m", "rocky_adventure", "--data-dir", str(tmp_path), "play",
-                           "--plain", "--seed", "7", "--story", str(STARTER)],
-                          input=keys, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rocky_adventure",
+            "--data-dir",
+            str(tmp_path),
+            "play",
+            "--plain",
+            "--seed",
+            "7",
+            "--story",
+            str(STARTER),
+        ],
+        input=keys,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.startswith("The Starter Gym\nby The rocky-adventure developers\nSeed 7\n")
@@ -42,7 +59,8 @@ def test_piping_choices_plays_to_the_ending(tmp_path):
     assert out.rstrip().endswith(
         "THE END: Champion of the Gym\n\n"
         "They pin a photograph of you behind the counter, between the calendar and the fire "
-        "extinguisher. Mickey tells everybody it was all technique.")
+        "extinguisher. Mickey tells everybody it was all technique."
+    )
     assert "\x1b" not in out  # no colours, no escape codes
 
 
@@ -65,8 +83,10 @@ def test_input_ending_first_says_where_and_exits_2(story):
     code, out, err = play(story, "1\n")
     assert code == 2
     assert out.rstrip().endswith("3. Spar a round with the kid\n>")
-    assert err == ("Input ended before an ending: the story stopped at 'The Locker Room' (scene locker) "
-                   "in The Gym, after 1 choice (seed 7).\n")
+    assert err == (
+        "Input ended before an ending: the story stopped at 'The Locker Room' (scene locker) "
+        "in The Gym, after 1 choice (seed 7).\n"
+    )
 
 
 def test_paragraphs_reflow_single_line_breaks():

@@ -59,6 +59,7 @@ def played(story, *choices):
 
 # -- atomic files -----------------------------------------------------------------
 
+
 def test_atomic_write_keeps_one_backup_generation(tmp_path):
     p = tmp_path / "sub" / "f.json"
     atomic_write(p, b"one")
@@ -66,7 +67,10 @@ def test_atomic_write_keeps_one_backup_generation(tmp_path):
     atomic_write(p, b"two")
     atomic_write(p, b"three")
     assert p.read_bytes() == b"three" and backup_path(p).read_bytes() == b"two"
-    assert sorted(x.name for x in p.parent.iterdir()) == ["f.json", "f.json.bak"]  # no temp files left
+    assert sorted(x.name for x in p.parent.iterdir()) == [
+        "f.json",
+        "f.json.bak",
+    ]  # no temp files left
 
 
 def test_a_damaged_file_falls_back_to_its_backup(tmp_path):
@@ -91,6 +95,7 @@ def test_writer_writes_in_order_and_the_newest_data_wins(tmp_path):
 
 # -- settings -------------------------------------------------------------------
 
+
 def test_settings_round_trip_and_damaged_settings_give_defaults(tmp_path):
     assert load_settings(tmp_path) == Settings()
     save_settings(tmp_path, Settings(text_speed="fast", theme="nord", skip_read=True))
@@ -103,13 +108,18 @@ def test_settings_round_trip_and_damaged_settings_give_defaults(tmp_path):
 
 # -- saves ------------------------------------------------------------------------
 
+
 def test_a_save_carries_the_story_identity_and_where_it_is(storage, story):
     state = played(story, "go_in", "skip_rope")
     info = storage.write_save(story, state, slot_for_name("Warm"), "Warm", 83.5)
     doc = json.loads(info.path.read_text())
     assert doc["format"] == "rocky-adventure-save" and doc["version"] == SAVE_VERSION
     assert doc["story"] == {"id": story.id, "hash": story.hash, "title": story.title}
-    assert (doc["chapter"], doc["scene"], doc["scene_title"]) == ("The Gym", "locker", "The Locker Room")
+    assert (doc["chapter"], doc["scene"], doc["scene_title"]) == (
+        "The Gym",
+        "locker",
+        "The Locker Room",
+    )
     assert doc["play_time"] == 83.5 and doc["saved_at"] == "2025-03-14T12:00:00+00:00"
     loaded = storage.load_save(story, info.slot)
     assert loaded.state == state and loaded.notes == []
@@ -127,8 +137,16 @@ BAD_SAVES = {
     "truncated": ('{"format": "rocky-adventure-save", "vers', "truncated or damaged"),
     "empty": ("", "empty"),
     "foreign": (json.dumps({"format": "something-else"}), "not a rocky-adventure save"),
-    "future": (json.dumps({"format": "rocky-adventure-save", "version": SAVE_VERSION + 1,
-                           "story": {"id": "starter"}}), "newer version of the game"),
+    "future": (
+        json.dumps(
+            {
+                "format": "rocky-adventure-save",
+                "version": SAVE_VERSION + 1,
+                "story": {"id": "starter"},
+            }
+        ),
+        "newer version of the game",
+    ),
 }
 
 
@@ -147,14 +165,19 @@ def test_a_bad_save_is_set_aside_with_a_clear_message(storage, story, kind):
 
 def test_a_save_of_another_story_is_set_aside(storage, story, tmp_path):
     other = Storage(tmp_path, "other", clock=lambda: NOON)
-    other.write_save(story, played(story), "slot-x", "Mine", 1)  # written under the wrong story's name
+    other.write_save(
+        story, played(story), "slot-x", "Mine", 1
+    )  # written under the wrong story's name
     storage.saves_dir.mkdir(parents=True)
     os.replace(other.slot_path("slot-x"), storage.slot_path("slot-x"))
     doc = json.loads(storage.slot_path("slot-x").read_text())
     doc["story"] = {"id": "rocky-iv", "hash": "x", "title": "Rocky IV: The Adventure"}
     storage.slot_path("slot-x").write_text(json.dumps(doc))
     infos, problems = storage.list_saves()
-    assert infos == [] and "belongs to another story ('Rocky IV: The Adventure')" in problems[0].message()
+    assert (
+        infos == []
+        and "belongs to another story ('Rocky IV: The Adventure')" in problems[0].message()
+    )
 
 
 def test_a_save_whose_scene_is_gone_says_so(storage, story):
@@ -162,7 +185,9 @@ def test_a_save_whose_scene_is_gone_says_so(storage, story):
     doc = json.loads(info.path.read_text())
     doc["state"]["scene"] = "sauna"
     info.path.write_text(json.dumps(doc))
-    with pytest.raises(SaveError, match="the save is at scene 'sauna', which no longer exists in the story"):
+    with pytest.raises(
+        SaveError, match="the save is at scene 'sauna', which no longer exists in the story"
+    ):
         storage.load_save(story, "slot-x")
 
 
@@ -185,6 +210,7 @@ def test_a_damaged_save_comes_back_from_its_backup(storage, story):
 
 
 # -- the gallery and read text ------------------------------------------------------
+
 
 def test_gallery_counts_endings_across_runs(tmp_path, story):
     s = Storage(tmp_path, story.id, clock=lambda: NOON)
@@ -239,8 +265,9 @@ def test_sigkill_during_autosave_never_leaves_an_unreadable_save(tmp_path, story
     data = tmp_path / "data"
     storage = Storage(data, story.id)
     for i in range(12):
-        proc = subprocess.Popen([sys.executable, str(script), str(STARTER), str(data)],
-                                stdout=subprocess.PIPE, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(STARTER), str(data)], stdout=subprocess.PIPE, cwd=ROOT
+        )
         assert proc.stdout.readline() == b"saving\n"
         time.sleep(0.005 * (i % 5))  # kill it at a different point of the write each time
         os.kill(proc.pid, signal.SIGKILL)
@@ -266,7 +293,9 @@ def _mutations(doc: dict):
     return replaced | cut | flip
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_any_damaged_save_loads_or_is_refused_plainly(tmp_path_factory, story, data):
     storage = Storage(tmp_path_factory.mktemp("d"), story.id, clock=lambda: NOON)
@@ -285,7 +314,9 @@ def test_any_damaged_save_loads_or_is_refused_plainly(tmp_path_factory, story, d
         raw[i % len(raw)] ^= x
         raw = bytes(raw)
     info.path.write_bytes(raw)
-    backup_path(info.path).unlink(missing_ok=True)  # no second chance: the damage itself must be handled
+    backup_path(info.path).unlink(
+        missing_ok=True
+    )  # no second chance: the damage itself must be handled
     try:
         loaded = storage.load_save(story, "slot-x")
     except SaveError as e:
@@ -299,5 +330,7 @@ def test_any_damaged_save_loads_or_is_refused_plainly(tmp_path_factory, story, d
 @given(JSON)
 def test_any_settings_document_gives_valid_settings(value):
     s = Settings.from_json(value)
-    assert s.text_speed in TEXT_SPEEDS and isinstance(s.theme, str) and isinstance(s.skip_read, bool)
+    assert (
+        s.text_speed in TEXT_SPEEDS and isinstance(s.theme, str) and isinstance(s.skip_read, bool)
+    )
     assert Settings.from_json(s.to_json()) == s

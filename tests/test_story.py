@@ -26,7 +26,9 @@ def story():
 
 
 def test_bundled_story_passes_check():
-    r = subprocess.run([sys.executable, "-m", "rocky_adventure", "check"], capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, "-m", "rocky_adventure", "check"], capture_output=True, text=True, cwd=ROOT
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "error" not in r.stdout.replace("0 errors", "")
 
@@ -61,8 +63,13 @@ def test_figures(story):
     assert total["scenes"] >= 120 and total["words"] >= 25_000 and total["endings"] >= 12
     assert [c.id for c in story.chapters] == ["apollo", "siberia", "moscow"]
     for chapter in story.chapters:
-        points = [sc for sc in story.scenes.values()
-                  if sc.chapter == chapter.id and sc.choices and any(c.cond is not None for c in sc.choices)]
+        points = [
+            sc
+            for sc in story.scenes.values()
+            if sc.chapter == chapter.id
+            and sc.choices
+            and any(c.cond is not None for c in sc.choices)
+        ]
         assert len(points) >= 3, chapter.id
     for ending in story.endings.values():
         assert template_words(ending.epilogue) >= 80, ending.id  # every ending has its own epilogue
@@ -76,9 +83,10 @@ def _condition_reads(story) -> Counter[str]:
             reads.update(expr.reads)
 
     def text(t):
-        for e in (t.exprs if t is not None else ()):
+        for e in t.exprs if t is not None else ():
             if e.type == "bool":
                 add(e)
+
     for scene in story.scenes.values():
         text(scene.text)
         for ch in scene.exits:
@@ -99,8 +107,12 @@ def test_every_variable_is_read_by_three_conditions_or_checks(story):
 def test_story_ships_in_the_wheel(tmp_path):
     """Build the wheel, and load the story from the installed package alone."""
     pytest.importorskip("hatchling")
-    r = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
-                       cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     wheel = next(tmp_path.glob("*.whl"))
     site = tmp_path / "site"
@@ -109,9 +121,13 @@ def test_story_ships_in_the_wheel(tmp_path):
         assert "rocky_adventure/story/story.yaml" in names
         assert any(n.startswith("rocky_adventure/story/moscow") for n in names)
         z.extractall(site)
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import rocky_adventure.engine as e; "
-            "p = e.bundled_story_dir(); assert str(p).startswith(sys.argv[1]), p; "
-            "s = e.load_story(cache=False); print(len(s.scenes))")
-    out = subprocess.run([sys.executable, "-c", code, str(site)], cwd=tmp_path, capture_output=True, text=True)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import rocky_adventure.engine as e; "
+        "p = e.bundled_story_dir(); assert str(p).startswith(sys.argv[1]), p; "
+        "s = e.load_story(cache=False); print(len(s.scenes))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(site)], cwd=tmp_path, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) >= 120

@@ -37,10 +37,36 @@ from .play import (
 from .state import State, state_from_json
 
 __all__ = [
-    "CONTINUE", "CONTINUE_ID", "Chapter", "Choice", "Cursor", "Diagnostic", "Ending", "IllegalChoice", "Scene",
-    "Severity", "State", "StateError", "Story", "StoryError", "StoryLoadError", "StoryRuntimeError", "Variable",
-    "available_choices", "build_story", "bundled_story_dir", "choice_text", "choose", "epilogue_text", "evaluate",
-    "load_story", "new_game", "read_files", "replay", "scene_text", "state_from_json",
+    "CONTINUE",
+    "CONTINUE_ID",
+    "Chapter",
+    "Choice",
+    "Cursor",
+    "Diagnostic",
+    "Ending",
+    "IllegalChoice",
+    "Scene",
+    "Severity",
+    "State",
+    "StateError",
+    "Story",
+    "StoryError",
+    "StoryLoadError",
+    "StoryRuntimeError",
+    "Variable",
+    "available_choices",
+    "build_story",
+    "bundled_story_dir",
+    "choice_text",
+    "choose",
+    "epilogue_text",
+    "evaluate",
+    "load_story",
+    "new_game",
+    "read_files",
+    "replay",
+    "scene_text",
+    "state_from_json",
 ]
 
 
@@ -48,6 +74,7 @@ def __getattr__(name: str):
     # The loader's names, on first use: importing it brings in PyYAML.
     if name == "build_story":
         from .loader import build_story
+
         globals()["build_story"] = build_story
         return build_story
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

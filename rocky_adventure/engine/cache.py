@@ -18,8 +18,19 @@ from .. import __version__
 CACHE_FORMAT = 2  # 2: equal values stored once (see shared)
 _MAGIC = b"RAC1"
 _ALLOWED = {
-    ("rocky_adventure.engine.model", name) for name in (
-        "Variable", "Chapter", "Ending", "Effect", "Choice", "Scene", "HudBar", "Display", "StoryFile", "Story")
+    ("rocky_adventure.engine.model", name)
+    for name in (
+        "Variable",
+        "Chapter",
+        "Ending",
+        "Effect",
+        "Choice",
+        "Scene",
+        "HudBar",
+        "Display",
+        "StoryFile",
+        "Story",
+    )
 } | {
     ("rocky_adventure.engine.expr", "Expr"),
     ("rocky_adventure.engine.text", "Template"),
@@ -34,6 +45,7 @@ def default_cache_dir() -> Path:
     if env:
         return Path(env)
     from platformdirs import user_cache_dir
+
     return Path(user_cache_dir("rocky-adventure", appauthor=False)) / "stories"
 
 
@@ -53,6 +65,7 @@ def load_cached(digest: str, cache_dir=None):
     """The story kept under `digest`, or None. It is unpickled as the file
     is read (never the whole file in memory as well as the story)."""
     from .model import Story
+
     try:
         f = open(_path(digest, cache_dir), "rb")
     except OSError:
@@ -92,9 +105,12 @@ class _Sharing:
     def __init__(self) -> None:
         from .expr import Expr
         from .text import Template
+
         self.stateful = (Expr, Template)
         self.values: dict = {}  # (type, value), or for a tuple (type, its items' ids) -> the one object
-        self.copies: dict[int, tuple] = {}  # id(original) -> (original, copy): holding it keeps its id its own
+        self.copies: dict[
+            int, tuple
+        ] = {}  # id(original) -> (original, copy): holding it keeps its id its own
 
     def copy(self, o):
         t = type(o)

@@ -30,6 +30,7 @@ def sha256_for(size: int):
     the input is big, or when hashlib is loaded already (the loader uses it)."""
     if size > BIG or "hashlib" in sys.modules:
         import hashlib
+
         return hashlib.sha256()
     return sha256()
 

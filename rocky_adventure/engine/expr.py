@@ -37,15 +37,37 @@ class ExprError(Exception):
 _CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 _BIN = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
 _FORBIDDEN = {
-    ast.Call: "function calls", ast.Attribute: "attributes (a.b)", ast.Subscript: "indexing (a[b])",
-    ast.Pow: "powers (**)", ast.Div: "'/' (use // for whole-number division)",
-    ast.Lambda: "lambdas", ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions",
-    ast.DictComp: "comprehensions", ast.SetComp: "comprehensions", ast.List: "lists",
-    ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets", ast.NamedExpr: "assignments (:=)",
-    ast.JoinedStr: "f-strings", ast.Starred: "'*'", ast.Await: "await", ast.Yield: "yield",
-    ast.Is: "'is' (use ==)", ast.IsNot: "'is not' (use !=)", ast.In: "'in'", ast.NotIn: "'not in'",
-    ast.BitAnd: "'&' (use and)", ast.BitOr: "'|' (use or)", ast.BitXor: "'^'", ast.Invert: "'~'",
-    ast.LShift: "'<<'", ast.RShift: "'>>'", ast.MatMult: "'@'", ast.UAdd: "unary '+'",
+    ast.Call: "function calls",
+    ast.Attribute: "attributes (a.b)",
+    ast.Subscript: "indexing (a[b])",
+    ast.Pow: "powers (**)",
+    ast.Div: "'/' (use // for whole-number division)",
+    ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.NamedExpr: "assignments (:=)",
+    ast.JoinedStr: "f-strings",
+    ast.Starred: "'*'",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.Is: "'is' (use ==)",
+    ast.IsNot: "'is not' (use !=)",
+    ast.In: "'in'",
+    ast.NotIn: "'not in'",
+    ast.BitAnd: "'&' (use and)",
+    ast.BitOr: "'|' (use or)",
+    ast.BitXor: "'^'",
+    ast.Invert: "'~'",
+    ast.LShift: "'<<'",
+    ast.RShift: "'>>'",
+    ast.MatMult: "'@'",
+    ast.UAdd: "unary '+'",
 }
 
 
@@ -71,7 +93,9 @@ def parse(source: str, resolve: Resolver) -> tuple[tuple, str, frozenset[str]]:
 
 def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple, str]:
     if depth > MAX_DEPTH:
-        raise ExprError(f"expression is nested more than {MAX_DEPTH} levels deep", getattr(n, "col_offset", 0))
+        raise ExprError(
+            f"expression is nested more than {MAX_DEPTH} levels deep", getattr(n, "col_offset", 0)
+        )
     d = depth + 1
     off = getattr(n, "col_offset", 0)
     t = type(n)
@@ -107,7 +131,9 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
         for v in n.values:
             ir, vt = _walk(v, resolve, reads, d)
             if vt != BOOL:
-                raise ExprError(f"'{op}' needs true/false on both sides, got {TYPE_WORDS[vt]}", v.col_offset)
+                raise ExprError(
+                    f"'{op}' needs true/false on both sides, got {TYPE_WORDS[vt]}", v.col_offset
+                )
             parts.append(ir)
         return (op, tuple(parts)), BOOL
     if t is ast.UnaryOp:
@@ -133,7 +159,10 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
         if op == "+" and at == STR and bt == STR:
             return ("bin", "+", a, b), STR
         if at not in NUMERIC or bt not in NUMERIC:
-            raise ExprError(f"'{op}' needs numbers on both sides, got {TYPE_WORDS[at]} and {TYPE_WORDS[bt]}", off)
+            raise ExprError(
+                f"'{op}' needs numbers on both sides, got {TYPE_WORDS[at]} and {TYPE_WORDS[bt]}",
+                off,
+            )
         return ("bin", op, a, b), (INT if at == INT and bt == INT else FLOAT)
     if t is ast.Compare:
         ops = []
@@ -146,7 +175,9 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
                 raise ExprError(f"{_FORBIDDEN.get(type(cop), type(cop).__name__)} not allowed", off)
             right, rt = _walk(right_node, resolve, reads, d)
             if not _comparable(lt, rt, op):
-                raise ExprError(f"cannot compare {TYPE_WORDS[lt]} with {TYPE_WORDS[rt]} using '{op}'", off)
+                raise ExprError(
+                    f"cannot compare {TYPE_WORDS[lt]} with {TYPE_WORDS[rt]} using '{op}'", off
+                )
             ops.append(op)
             operands.append(right)
             lt = rt
@@ -154,7 +185,10 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
     if t is ast.IfExp:
         c, ct = _walk(n.test, resolve, reads, d)
         if ct != BOOL:
-            raise ExprError(f"the condition after 'if' must be true/false, got {TYPE_WORDS[ct]}", n.test.col_offset)
+            raise ExprError(
+                f"the condition after 'if' must be true/false, got {TYPE_WORDS[ct]}",
+                n.test.col_offset,
+            )
         a, at = _walk(n.body, resolve, reads, d)
         b, bt = _walk(n.orelse, resolve, reads, d)
         if at == bt:
@@ -162,7 +196,10 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
         elif at in NUMERIC and bt in NUMERIC:
             typ = FLOAT
         else:
-            raise ExprError(f"both sides of 'if ... else' must have one type, got {TYPE_WORDS[at]} and {TYPE_WORDS[bt]}", off)
+            raise ExprError(
+                f"both sides of 'if ... else' must have one type, got {TYPE_WORDS[at]} and {TYPE_WORDS[bt]}",
+                off,
+            )
         return ("if", c, a, b), typ
     what = _FORBIDDEN.get(t)
     if what is None:
@@ -197,7 +234,16 @@ class Expr:
 
     __slots__ = ("source", "ir", "type", "reads", "file", "line", "col", "fn")
 
-    def __init__(self, source: str, ir: tuple, typ: str, reads: frozenset[str], file: str, line: int, col: int):
+    def __init__(
+        self,
+        source: str,
+        ir: tuple,
+        typ: str,
+        reads: frozenset[str],
+        file: str,
+        line: int,
+        col: int,
+    ):
         self.source = source
         self.ir = ir
         self.type = typ
@@ -245,8 +291,12 @@ def _fault(expr: Expr, what: str) -> StoryRuntimeError:
 
 
 _CMP_FN = {
-    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
 }
 
 
@@ -311,6 +361,7 @@ def _build(ir: tuple, expr: Expr) -> Callable:
             if d == 0:
                 raise _fault(expr, "division by zero" if floor else "modulo by zero")
             return a(c) // d if floor else a(c) % d
+
         return div
     if k == "cmp":
         ops, xs = ir[1], ir[2]
@@ -331,6 +382,7 @@ def _build(ir: tuple, expr: Expr) -> Callable:
                     return False
                 left = right
             return True
+
         return chain
     raise AssertionError(f"unknown expression node {k}")  # pragma: no cover
 

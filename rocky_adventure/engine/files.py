@@ -28,34 +28,64 @@ def bundled_story_dir() -> Path:
     return here.parent / "story"
 
 
-def read_files(root: Path, manifest_name: str = MANIFEST_NAME,
-               kind: str = "story") -> tuple[list[tuple[str, bytes]], list[Diagnostic]]:
+def read_files(
+    root: Path, manifest_name: str = MANIFEST_NAME, kind: str = "story"
+) -> tuple[list[tuple[str, bytes]], list[Diagnostic]]:
     """Every *.yaml file below root (manifest first, then by path). Symlinks
     and hidden folders are skipped, sizes are bounded. Branch packs are read
     the same way, with their own manifest name (kind "pack")."""
     shown = str(root)
     if not root.is_dir():
         what = f"is a file, not a {kind} folder" if root.exists() else "does not exist"
-        return [], [Diagnostic(shown, 0, 0, E_READ, f"{what}: expected a folder holding {manifest_name}")]
+        return [], [
+            Diagnostic(shown, 0, 0, E_READ, f"{what}: expected a folder holding {manifest_name}")
+        ]
     manifest = root / manifest_name
     if not manifest.is_file() or manifest.is_symlink():
-        return [], [Diagnostic(shown, 0, 0, E_READ, f"no {manifest_name} in this folder: expected a {kind} manifest")]
+        return [], [
+            Diagnostic(
+                shown,
+                0,
+                0,
+                E_READ,
+                f"no {manifest_name} in this folder: expected a {kind} manifest",
+            )
+        ]
     found: list[str] = []
     errors: list[Diagnostic] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and not os.path.islink(os.path.join(dirpath, d)))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and not os.path.islink(os.path.join(dirpath, d))
+        )
         for name in sorted(filenames):
             if not name.endswith((".yaml", ".yml")) or name.startswith("."):
                 continue
             full = os.path.join(dirpath, name)
             rel = os.path.relpath(full, root).replace(os.sep, "/")
             if os.path.islink(full):
-                errors.append(Diagnostic(_join(shown, rel), 0, 0, E_READ, f"symbolic links are not followed in {kind} folders"))
+                errors.append(
+                    Diagnostic(
+                        _join(shown, rel),
+                        0,
+                        0,
+                        E_READ,
+                        f"symbolic links are not followed in {kind} folders",
+                    )
+                )
                 continue
             found.append(rel)
             if len(found) > MAX_FILES:
-                return [], [Diagnostic(shown, 0, 0, E_READ, f"more than {MAX_FILES} YAML files: is this really a {kind} folder?")]
+                return [], [
+                    Diagnostic(
+                        shown,
+                        0,
+                        0,
+                        E_READ,
+                        f"more than {MAX_FILES} YAML files: is this really a {kind} folder?",
+                    )
+                ]
     found.sort(key=lambda r: (r != manifest_name, r))
     files: list[tuple[str, bytes]] = []
     total = 0
@@ -66,13 +96,22 @@ def read_files(root: Path, manifest_name: str = MANIFEST_NAME,
             size = path.stat().st_size
             total += size
             if size > limit or total > MAX_TOTAL_BYTES:
-                errors.append(Diagnostic(_join(shown, rel), 0, 0, E_READ,
-                                         f"file is too large ({size // 1024} KiB); a story file may be at most "
-                                         f"{limit // (1024 * 1024)} MiB"))
+                errors.append(
+                    Diagnostic(
+                        _join(shown, rel),
+                        0,
+                        0,
+                        E_READ,
+                        f"file is too large ({size // 1024} KiB); a story file may be at most "
+                        f"{limit // (1024 * 1024)} MiB",
+                    )
+                )
                 continue
             files.append((rel, path.read_bytes()))
         except OSError as e:
-            errors.append(Diagnostic(_join(shown, rel), 0, 0, E_READ, f"cannot read: {e.strerror or e}"))
+            errors.append(
+                Diagnostic(_join(shown, rel), 0, 0, E_READ, f"cannot read: {e.strerror or e}")
+            )
     return files, errors
 
 
@@ -97,8 +136,12 @@ def story_hash(files: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()
 
 
-def load_story(root: str | os.PathLike | None = None, *, cache: bool = True,
-               cache_dir: str | os.PathLike | None = None):
+def load_story(
+    root: str | os.PathLike | None = None,
+    *,
+    cache: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+):
     """Load and validate a story folder (default: the bundled story).
 
     With `cache`, a validated story is kept in the user cache dir keyed by
@@ -110,6 +153,7 @@ def load_story(root: str | os.PathLike | None = None, *, cache: bool = True,
     digest = story_hash(files)
     if cache:
         from .cache import load_cached
+
         files = None  # not held while the cached story is read back: a miss reads them again
         story = load_cached(digest, cache_dir)
         if story is not None:
@@ -117,9 +161,11 @@ def load_story(root: str | os.PathLike | None = None, *, cache: bool = True,
         files = _story_files(path, display)
         digest = story_hash(files)
     from .loader import build_story  # a cache miss: only now the YAML parser and the schema
+
     story = build_story(files, display, str(path), digest)
     if cache:
         from .cache import store_cached
+
         store_cached(digest, story, cache_dir)
     return story
 

@@ -12,125 +12,210 @@ _EFFECT_DOC = "variables and the values or expressions to {}"
 EFFECTS = {
     "set": Field(Map(Scalar(what="a value or an expression")), doc=_EFFECT_DOC.format("set")),
     "add": Field(Map(Scalar(what="a number or an expression")), doc=_EFFECT_DOC.format("add")),
-    "subtract": Field(Map(Scalar(what="a number or an expression")), doc=_EFFECT_DOC.format("subtract")),
+    "subtract": Field(
+        Map(Scalar(what="a number or an expression")), doc=_EFFECT_DOC.format("subtract")
+    ),
 }
 GOTO = {
     "to": Field(Ref(), doc="the scene this leads to"),
-    "chance": Field(Scalar(what="an expression"), doc="odds in percent of a chance check, instead of `to`"),
+    "chance": Field(
+        Scalar(what="an expression"), doc="odds in percent of a chance check, instead of `to`"
+    ),
     "success": Field(Ref(), doc="the scene when the chance check succeeds"),
     "failure": Field(Ref(), doc="the scene when the chance check fails"),
 }
 COND = Field(Scalar(what="a condition"), doc="a condition; only while it is true")
 
-CHOICE = Obj("choice", {
-    "id": Field(Id(), True, "stable within the scene: saves and replays name choices by id"),
-    "text": Field(Scalar(what="text"), True, "what the player reads"),
-    "if": COND,
-    "once": Field(Bool(), doc="true: the choice disappears once taken"),
-    **EFFECTS,
-    **GOTO,
-})
+CHOICE = Obj(
+    "choice",
+    {
+        "id": Field(Id(), True, "stable within the scene: saves and replays name choices by id"),
+        "text": Field(Scalar(what="text"), True, "what the player reads"),
+        "if": COND,
+        "once": Field(Bool(), doc="true: the choice disappears once taken"),
+        **EFFECTS,
+        **GOTO,
+    },
+)
 
 BRANCH = Obj("branch", {"if": COND, **EFFECTS, **GOTO})
 
-SCENE = Obj("scene", {
-    "id": Field(Id(), True, "the scene's id, unique in the story"),
-    "chapter": Field(Ref(), doc="the chapter; defaults to the file's `chapter`"),
-    "title": Field(Str(), doc="a short title for the header and the history"),
-    "text": Field(Scalar(what="text"), True, "the scene's prose; {var}, {if cond}...{end}"),
-    **EFFECTS,
-    "choices": Field(List(CHOICE, min_items=1), doc="the player's choices"),
-    "next": Field(Either(scalar=Ref(), sequence=List(BRANCH, min_items=1)),
-                  doc="where the story goes on by itself: a scene id or a list of branches"),
-    "ending": Field(Ref(), doc="the ending this scene closes the story with"),
-}, one_of=(("choices", "next", "ending"),))
+SCENE = Obj(
+    "scene",
+    {
+        "id": Field(Id(), True, "the scene's id, unique in the story"),
+        "chapter": Field(Ref(), doc="the chapter; defaults to the file's `chapter`"),
+        "title": Field(Str(), doc="a short title for the header and the history"),
+        "text": Field(Scalar(what="text"), True, "the scene's prose; {var}, {if cond}...{end}"),
+        **EFFECTS,
+        "choices": Field(List(CHOICE, min_items=1), doc="the player's choices"),
+        "next": Field(
+            Either(scalar=Ref(), sequence=List(BRANCH, min_items=1)),
+            doc="where the story goes on by itself: a scene id or a list of branches",
+        ),
+        "ending": Field(Ref(), doc="the ending this scene closes the story with"),
+    },
+    one_of=(("choices", "next", "ending"),),
+)
 
-VARIABLE = Obj("variable", {
-    "type": Field(Str(pattern=r"^(int|bool|str)$", what="int, bool or str"), True, "int, bool or str"),
-    "default": Field(Scalar(what="a value"), True, "the starting value"),
-    "min": Field(Int(), doc="the smallest value (int only); changes are clamped"),
-    "max": Field(Int(), doc="the largest value (int only); changes are clamped"),
-    "label": Field(Str(), doc="the name the player sees"),
-})
+VARIABLE = Obj(
+    "variable",
+    {
+        "type": Field(
+            Str(pattern=r"^(int|bool|str)$", what="int, bool or str"), True, "int, bool or str"
+        ),
+        "default": Field(Scalar(what="a value"), True, "the starting value"),
+        "min": Field(Int(), doc="the smallest value (int only); changes are clamped"),
+        "max": Field(Int(), doc="the largest value (int only); changes are clamped"),
+        "label": Field(Str(), doc="the name the player sees"),
+    },
+)
 
-CHAPTER = Obj("chapter", {
-    "id": Field(Id(), True),
-    "title": Field(Str(), True),
-})
+CHAPTER = Obj(
+    "chapter",
+    {
+        "id": Field(Id(), True),
+        "title": Field(Str(), True),
+    },
+)
 
-ENDING = Obj("ending", {
-    "id": Field(Id(), True),
-    "title": Field(Str(), True),
-    "epilogue": Field(Scalar(what="text"), True, "shown after the ending's last scene"),
-})
+ENDING = Obj(
+    "ending",
+    {
+        "id": Field(Id(), True),
+        "title": Field(Str(), True),
+        "epilogue": Field(Scalar(what="text"), True, "shown after the ending's last scene"),
+    },
+)
 
-HUD_BAR = Either(scalar=Id(), mapping=Obj("bar", {
-    "var": Field(Id(), True, "an int variable with min and max"),
-    "when": Field(Scalar(what="a condition"), doc="shown only while this is true"),
-}))
+HUD_BAR = Either(
+    scalar=Id(),
+    mapping=Obj(
+        "bar",
+        {
+            "var": Field(Id(), True, "an int variable with min and max"),
+            "when": Field(Scalar(what="a condition"), doc="shown only while this is true"),
+        },
+    ),
+)
 
-DISPLAY = Obj("display", {
-    "sidebar": Field(List(Id()), doc="int variables (with min and max) shown as bars beside the text"),
-    "hud": Field(Obj("hud", {
-        "when": Field(Scalar(what="a condition"), doc="the HUD shows while this is true"),
-        "round": Field(Id(), doc="an int variable: the round"),
-        "bars": Field(List(HUD_BAR), doc="variables drawn as bars"),
-    }), doc="a fight HUD"),
-})
+DISPLAY = Obj(
+    "display",
+    {
+        "sidebar": Field(
+            List(Id()), doc="int variables (with min and max) shown as bars beside the text"
+        ),
+        "hud": Field(
+            Obj(
+                "hud",
+                {
+                    "when": Field(
+                        Scalar(what="a condition"), doc="the HUD shows while this is true"
+                    ),
+                    "round": Field(Id(), doc="an int variable: the round"),
+                    "bars": Field(List(HUD_BAR), doc="variables drawn as bars"),
+                },
+            ),
+            doc="a fight HUD",
+        ),
+    },
+)
 
 LINT_LEVEL = Str(pattern=r"^(error|warning|info|ignore)$", what="error, warning, info or ignore")
 
-MANIFEST = Obj("manifest", {
-    "format": Field(Int(), True, "the format version: 1"),
-    "id": Field(Str(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", what="a story id (letters, digits, _ . -)", control=False),
-                True, "the story's identity"),
-    "title": Field(Str(), True),
-    "author": Field(Str()),
-    "start": Field(Ref(), True, "the first scene"),
-    "variables": Field(Map(VARIABLE, key_what="a variable name"), doc="every variable, by name"),
-    "chapters": Field(List(CHAPTER, min_items=1), True, "the chapters, in playing order"),
-    "endings": Field(List(ENDING)),
-    "display": Field(DISPLAY),
-    "lints": Field(Map(LINT_LEVEL, key_what="a lint code"), doc="severity per lint code, e.g. RA105: ignore"),
-}, doc="story.yaml: a story's manifest")
+MANIFEST = Obj(
+    "manifest",
+    {
+        "format": Field(Int(), True, "the format version: 1"),
+        "id": Field(
+            Str(
+                pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$",
+                what="a story id (letters, digits, _ . -)",
+                control=False,
+            ),
+            True,
+            "the story's identity",
+        ),
+        "title": Field(Str(), True),
+        "author": Field(Str()),
+        "start": Field(Ref(), True, "the first scene"),
+        "variables": Field(
+            Map(VARIABLE, key_what="a variable name"), doc="every variable, by name"
+        ),
+        "chapters": Field(List(CHAPTER, min_items=1), True, "the chapters, in playing order"),
+        "endings": Field(List(ENDING)),
+        "display": Field(DISPLAY),
+        "lints": Field(
+            Map(LINT_LEVEL, key_what="a lint code"),
+            doc="severity per lint code, e.g. RA105: ignore",
+        ),
+    },
+    doc="story.yaml: a story's manifest",
+)
 
-SCENE_FILE = Obj("scene file", {
-    "chapter": Field(Ref(), doc="the chapter of the scenes in this file"),
-    "scenes": Field(List(SCENE)),
-    "variables": Field(Map(VARIABLE, key_what="a variable name")),
-    "endings": Field(List(ENDING)),
-}, doc="a file of scenes")
+SCENE_FILE = Obj(
+    "scene file",
+    {
+        "chapter": Field(Ref(), doc="the chapter of the scenes in this file"),
+        "scenes": Field(List(SCENE)),
+        "variables": Field(Map(VARIABLE, key_what="a variable name")),
+        "endings": Field(List(ENDING)),
+    },
+    doc="a file of scenes",
+)
 
 
 # -- branch packs (rocky_adventure.engine.packs) ------------------------------
 
 PACK_MANIFEST_NAME = "pack.yaml"
 
-HOOK = Obj("hook", {
-    "scene": Field(Ref(), True, "the scene of the story (or of another pack, as pack.scene) to add choices to"),
-    "choices": Field(List(CHOICE, min_items=1), True, "the choices added to that scene"),
-    "before": Field(Id(), doc="put them before this choice of the scene (default: after the last)"),
-    "after": Field(Id(), doc="put them after this choice of the scene"),
-})
+HOOK = Obj(
+    "hook",
+    {
+        "scene": Field(
+            Ref(),
+            True,
+            "the scene of the story (or of another pack, as pack.scene) to add choices to",
+        ),
+        "choices": Field(List(CHOICE, min_items=1), True, "the choices added to that scene"),
+        "before": Field(
+            Id(), doc="put them before this choice of the scene (default: after the last)"
+        ),
+        "after": Field(Id(), doc="put them after this choice of the scene"),
+    },
+)
 
-PACK_MANIFEST = Obj("pack manifest", {
-    "format": Field(Int(), True, "the format version: 1"),
-    "name": Field(Id(), True, "the pack's id: its scenes, variables and endings are named name.id"),
-    "title": Field(Str(), doc="the pack's title, for people"),
-    "version": Field(Str(what="a version such as 1.0.0"), True, "the pack's version"),
-    "extends": Field(Str(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", what="a story id", control=False), True,
-                     "the id of the story this pack extends"),
-    "author": Field(Str()),
-    "description": Field(Str()),
-    "variables": Field(Map(VARIABLE, key_what="a variable name"), doc="the pack's own variables"),
-    "chapters": Field(List(CHAPTER), doc="chapters the pack adds"),
-    "endings": Field(List(ENDING), doc="endings the pack adds"),
-    "hooks": Field(List(HOOK), doc="choices added to scenes of the story"),
-}, doc="pack.yaml: a branch pack's manifest")
+PACK_MANIFEST = Obj(
+    "pack manifest",
+    {
+        "format": Field(Int(), True, "the format version: 1"),
+        "name": Field(
+            Id(), True, "the pack's id: its scenes, variables and endings are named name.id"
+        ),
+        "title": Field(Str(), doc="the pack's title, for people"),
+        "version": Field(Str(what="a version such as 1.0.0"), True, "the pack's version"),
+        "extends": Field(
+            Str(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", what="a story id", control=False),
+            True,
+            "the id of the story this pack extends",
+        ),
+        "author": Field(Str()),
+        "description": Field(Str()),
+        "variables": Field(
+            Map(VARIABLE, key_what="a variable name"), doc="the pack's own variables"
+        ),
+        "chapters": Field(List(CHAPTER), doc="chapters the pack adds"),
+        "endings": Field(List(ENDING), doc="endings the pack adds"),
+        "hooks": Field(List(HOOK), doc="choices added to scenes of the story"),
+    },
+    doc="pack.yaml: a branch pack's manifest",
+)
 
-PACK_SCENE_FILE = Obj("pack scene file", {**SCENE_FILE.fields,
-                                          "hooks": Field(List(HOOK), doc="choices added to scenes of the story")},
-                      doc="a file of scenes in a branch pack")
+PACK_SCENE_FILE = Obj(
+    "pack scene file",
+    {**SCENE_FILE.fields, "hooks": Field(List(HOOK), doc="choices added to scenes of the story")},
+    doc="a file of scenes in a branch pack",
+)
 
 
 def json_schema(kind: str = "any") -> dict:
@@ -145,5 +230,8 @@ def json_schema(kind: str = "any") -> dict:
         return {**base, **PACK_MANIFEST.json(), "title": "rocky-adventure branch pack manifest"}
     if kind == "pack-scenes":
         return {**base, **PACK_SCENE_FILE.json(), "title": "rocky-adventure branch pack scene file"}
-    return {**base, "title": "rocky-adventure story file",
-            "anyOf": [MANIFEST.json(), SCENE_FILE.json()]}
+    return {
+        **base,
+        "title": "rocky-adventure story file",
+        "anyOf": [MANIFEST.json(), SCENE_FILE.json()],
+    }

@@ -52,10 +52,14 @@ from .schema import INVALID, MAX_INT, Ctx, Fields, Source, scalar_value
 from .text import Template, TemplateError, parse_template
 from .yamlio import compose, decode
 
-RESERVED_NAMES = frozenset(("turns", "true", "false", "True", "False", "and", "or", "not", "if", "else"))
+RESERVED_NAMES = frozenset(
+    ("turns", "true", "false", "True", "False", "and", "or", "not", "if", "else")
+)
 
 
-def build_story(files: list[tuple[str, bytes]], display_root: str, root: str, digest: str | None = None) -> Story:
+def build_story(
+    files: list[tuple[str, bytes]], display_root: str, root: str, digest: str | None = None
+) -> Story:
     """Parse and link files into a Story. GC is paused meanwhile: the loader
     allocates many small objects that never form cycles worth collecting."""
     enabled = gc.isenabled()
@@ -99,7 +103,12 @@ class _Builder:
         if node is None:
             if not errs:
                 if rel == MANIFEST_NAME:
-                    self.err(file, 1, 1, "the manifest is empty: expected format, id, title, start and chapters")
+                    self.err(
+                        file,
+                        1,
+                        1,
+                        "the manifest is empty: expected format, id, title, start and chapters",
+                    )
                 return None
             return None
         ctx = Ctx(file, self.errors)
@@ -125,8 +134,12 @@ class _Builder:
         if version != fmt.FORMAT_VERSION:
             line, col = manifest.at("format")
             newer = "newer than" if version > fmt.FORMAT_VERSION else "not"
-            self.err(manifest_file, line, col,
-                     f"story format {version} is {newer} supported by this engine: expected {fmt.FORMAT_VERSION}")
+            self.err(
+                manifest_file,
+                line,
+                col,
+                f"story format {version} is {newer} supported by this engine: expected {fmt.FORMAT_VERSION}",
+            )
 
         # variables, chapters, endings, scenes: collect and check for duplicates
         var_defs: list[tuple[str, str, Fields, tuple[int, int]]] = []
@@ -149,16 +162,27 @@ class _Builder:
             sid = s.values["id"]
             prev = self.scene_ids.get(sid)
             if prev is not None:
-                self.err(file, s.line, s.col, f"duplicate scene id {sid!r}: also at {prev[0]}:{prev[1]}:{prev[2]}", E_DUP)
+                self.err(
+                    file,
+                    s.line,
+                    s.col,
+                    f"duplicate scene id {sid!r}: also at {prev[0]}:{prev[1]}:{prev[2]}",
+                    E_DUP,
+                )
             else:
                 self.scene_ids[sid] = (file, s.line, s.col)
         for name, idx in self.var_index.items():
             if name in self.scene_ids:
                 var = self.variables[idx]
                 sf, sl, sc = self.scene_ids[name]
-                self.err(var.file, var.line, var.col,
-                         f"variable {name!r} has the name of a scene ({sf}:{sl}:{sc}); in expressions a scene's "
-                         f"name is its visit count, so rename one of them", E_DUP)
+                self.err(
+                    var.file,
+                    var.line,
+                    var.col,
+                    f"variable {name!r} has the name of a scene ({sf}:{sl}:{sc}); in expressions a scene's "
+                    f"name is its visit count, so rename one of them",
+                    E_DUP,
+                )
 
         endings: dict[str, Ending] = {}
         for file, e in ending_defs:
@@ -166,7 +190,13 @@ class _Builder:
             eid = ev["id"]
             if eid in endings:
                 o = endings[eid]
-                self.err(file, e.line, e.col, f"duplicate ending id {eid!r}: also at {o.file}:{o.line}:{o.col}", E_DUP)
+                self.err(
+                    file,
+                    e.line,
+                    e.col,
+                    f"duplicate ending id {eid!r}: also at {o.file}:{o.line}:{o.col}",
+                    E_DUP,
+                )
                 continue
             epi = self.template(file, ev["epilogue"])
             endings[eid] = Ending(eid, ev["title"], epi, file, e.line, e.col)
@@ -182,11 +212,19 @@ class _Builder:
             for ch in scene.exits:
                 for tgt in ch.targets:
                     if tgt not in scenes and tgt not in self.scene_ids:
-                        self.err(ch.file, ch.line, ch.col, self.unknown("scene", tgt, self.scene_ids), E_REF)
+                        self.err(
+                            ch.file,
+                            ch.line,
+                            ch.col,
+                            self.unknown("scene", tgt, self.scene_ids),
+                            E_REF,
+                        )
         start = mv.get("start")
         if start is not None and start not in self.scene_ids:
             line, col = manifest.at("start")
-            self.err(manifest_file, line, col, self.unknown("start scene", start, self.scene_ids), E_REF)
+            self.err(
+                manifest_file, line, col, self.unknown("start scene", start, self.scene_ids), E_REF
+            )
 
         display = self.build_display(manifest_file, mv.get("display"))
         lint_levels = {}
@@ -200,15 +238,26 @@ class _Builder:
             raise StoryLoadError(self.errors)
         story_files = tuple(StoryFile(rel, hashlib.sha256(data).hexdigest()) for rel, data in files)
         story = Story(
-            id=mv["id"], title=mv["title"], author=mv.get("author", ""), start=start,
-            variables=tuple(self.variables), chapters=tuple(chapters), endings=endings, scenes=scenes,
-            display=display, files=story_files, hash=digest, root=self.root, lint_levels=lint_levels,
+            id=mv["id"],
+            title=mv["title"],
+            author=mv.get("author", ""),
+            start=start,
+            variables=tuple(self.variables),
+            chapters=tuple(chapters),
+            endings=endings,
+            scenes=scenes,
+            display=display,
+            files=story_files,
+            hash=digest,
+            root=self.root,
+            lint_levels=lint_levels,
             var_index=dict(self.var_index),
         )
         return story
 
     def unknown(self, what: str, name: str, known) -> str:
         import difflib
+
         close = difflib.get_close_matches(name, list(known), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"unknown {what} {name!r}{hint}"
@@ -219,15 +268,25 @@ class _Builder:
             v = f.values
             if name in self.var_index:
                 o = self.variables[self.var_index[name]]
-                self.err(file, kline, kcol, f"duplicate variable {name!r}: also at {o.file}:{o.line}:{o.col}", E_DUP)
+                self.err(
+                    file,
+                    kline,
+                    kcol,
+                    f"duplicate variable {name!r}: also at {o.file}:{o.line}:{o.col}",
+                    E_DUP,
+                )
                 continue
             if name in RESERVED_NAMES:
-                self.err(file, kline, kcol, f"{name!r} is a reserved word and cannot name a variable")
+                self.err(
+                    file, kline, kcol, f"{name!r} is a reserved word and cannot name a variable"
+                )
                 continue
             typ = v["type"]
             lo, hi = v.get("min"), v.get("max")
             if typ != INT and (lo is not None or hi is not None):
-                self.err(file, f.line, f.col, f"min and max are for int variables; {name!r} is {typ}")
+                self.err(
+                    file, f.line, f.col, f"min and max are for int variables; {name!r} is {typ}"
+                )
                 lo = hi = None
             if lo is not None and hi is not None and lo > hi:
                 self.err(file, *f.at("min"), f"min ({lo}) is greater than max ({hi})")
@@ -236,7 +295,9 @@ class _Builder:
                 continue
             idx = len(self.variables)
             self.var_index[name] = idx
-            self.variables.append(Variable(name, typ, default, lo, hi, v.get("label", name), idx, file, kline, kcol))
+            self.variables.append(
+                Variable(name, typ, default, lo, hi, v.get("label", name), idx, file, kline, kcol)
+            )
 
     def default_value(self, file, name, typ, src: Source, lo, hi):
         if typ == STR:
@@ -244,14 +305,29 @@ class _Builder:
         value = scalar_value(src)
         if typ == BOOL:
             if not isinstance(value, bool) or not src.plain:
-                self.err(file, src.line, src.col, f"the default of {name!r} must be true or false, got {src.text!r}")
+                self.err(
+                    file,
+                    src.line,
+                    src.col,
+                    f"the default of {name!r} must be true or false, got {src.text!r}",
+                )
                 return INVALID
             return value
         if isinstance(value, bool) or not isinstance(value, int) or not src.plain:
-            self.err(file, src.line, src.col, f"the default of {name!r} must be a whole number, got {src.text!r}")
+            self.err(
+                file,
+                src.line,
+                src.col,
+                f"the default of {name!r} must be a whole number, got {src.text!r}",
+            )
             return INVALID
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            self.err(file, src.line, src.col, f"the default of {name!r} ({value}) is outside its range {lo}..{hi}")
+            self.err(
+                file,
+                src.line,
+                src.col,
+                f"the default of {name!r} ({value}) is outside its range {lo}..{hi}",
+            )
             return INVALID
         return value
 
@@ -262,7 +338,13 @@ class _Builder:
             cid = f.values["id"]
             if cid in seen:
                 o = seen[cid]
-                self.err(file, f.line, f.col, f"duplicate chapter id {cid!r}: also at line {o.line}", E_DUP)
+                self.err(
+                    file,
+                    f.line,
+                    f.col,
+                    f"duplicate chapter id {cid!r}: also at line {o.line}",
+                    E_DUP,
+                )
                 continue
             c = Chapter(cid, f.values["title"], len(out), file, f.line, f.col)
             seen[cid] = c
@@ -303,8 +385,16 @@ class _Builder:
             return None
         ir, typ, reads = r
         if want is not None and typ not in (want if isinstance(want, tuple) else (want,)):
-            wanted = " or ".join(TYPE_WORDS[w] for w in (want if isinstance(want, tuple) else (want,)))
-            self.err(file, src.line, src.col + shift, f"{what} must be {wanted}, but {src.text.strip()!r} is {TYPE_WORDS[typ]}", E_EXPR)
+            wanted = " or ".join(
+                TYPE_WORDS[w] for w in (want if isinstance(want, tuple) else (want,))
+            )
+            self.err(
+                file,
+                src.line,
+                src.col + shift,
+                f"{what} must be {wanted}, but {src.text.strip()!r} is {TYPE_WORDS[typ]}",
+                E_EXPR,
+            )
             return None
         return Expr(src.text.strip(), ir, typ, reads, file, src.line, src.col + shift)
 
@@ -336,7 +426,9 @@ class _Builder:
                 raise r
             ir, typ, reads = r
             if want is not None and typ != want:
-                raise ExprError(f"a condition must be true/false, but {source.strip()!r} is {TYPE_WORDS[typ]}")
+                raise ExprError(
+                    f"a condition must be true/false, but {source.strip()!r} is {TYPE_WORDS[typ]}"
+                )
             line, col = position(offset)
             return Expr(source.strip(), ir, typ, reads, file, line, col)
 
@@ -353,14 +445,26 @@ class _Builder:
             for name, (src, (kline, kcol)) in values.get(op, {}).items():
                 i = self.var_index.get(name)
                 if i is None:
-                    self.err(file, kline, kcol, self.unknown("variable", name, self.var_index), E_REF)
+                    self.err(
+                        file, kline, kcol, self.unknown("variable", name, self.var_index), E_REF
+                    )
                     continue
                 var = self.variables[i]
                 if op != "set" and var.type != INT:
-                    self.err(file, kline, kcol, f"'{op}' works on int variables; {name!r} is {var.type}")
+                    self.err(
+                        file, kline, kcol, f"'{op}' works on int variables; {name!r} is {var.type}"
+                    )
                     continue
                 if var.type == STR:
-                    value = Expr(repr(src.text), ("const", src.text), STR, frozenset(), file, src.line, src.col)
+                    value = Expr(
+                        repr(src.text),
+                        ("const", src.text),
+                        STR,
+                        frozenset(),
+                        file,
+                        src.line,
+                        src.col,
+                    )
                 else:
                     value = self.expr(file, src, var.type, f"the value for {name!r}")
                     if value is None:
@@ -378,16 +482,28 @@ class _Builder:
         has_to = "to" in v
         has_chance = any(k in v for k in ("chance", "success", "failure"))
         if has_to and has_chance:
-            self.err(file, f.line, f.col, f"{what} has both 'to' and a chance check: expected one of them")
+            self.err(
+                file,
+                f.line,
+                f.col,
+                f"{what} has both 'to' and a chance check: expected one of them",
+            )
             return None
         if has_to:
             return v["to"], None, None, None
         if not has_chance:
-            self.err(file, f.line, f.col, f"{what} needs 'to' (or 'chance' with 'success' and 'failure')")
+            self.err(
+                file, f.line, f.col, f"{what} needs 'to' (or 'chance' with 'success' and 'failure')"
+            )
             return None
         missing = [k for k in ("chance", "success", "failure") if k not in v]
         if missing:
-            self.err(file, f.line, f.col, f"{what}'s chance check is missing {' and '.join(repr(m) for m in missing)}")
+            self.err(
+                file,
+                f.line,
+                f.col,
+                f"{what}'s chance check is missing {' and '.join(repr(m) for m in missing)}",
+            )
             return None
         odds = self.expr(file, v["chance"], NUMERIC, "the odds of a chance check")
         if odds is None:
@@ -413,7 +529,12 @@ class _Builder:
         sid = v["id"]
         chapter = v.get("chapter", default_chapter)
         if chapter is None:
-            self.err(file, f.line, f.col, f"scene {sid!r} has no chapter: give the file a 'chapter:' or the scene one")
+            self.err(
+                file,
+                f.line,
+                f.col,
+                f"scene {sid!r} has no chapter: give the file a 'chapter:' or the scene one",
+            )
         elif chapter not in chapter_ids:
             line, col = f.at("chapter")
             self.err(file, line, col, self.unknown("chapter", chapter, chapter_ids), E_REF)
@@ -430,7 +551,13 @@ class _Builder:
                     continue
                 if ch.id in by_id:
                     o = by_id[ch.id]
-                    self.err(file, cf.line, cf.col, f"duplicate choice id {ch.id!r} in scene {sid!r}: also at line {o.line}", E_DUP)
+                    self.err(
+                        file,
+                        cf.line,
+                        cf.col,
+                        f"duplicate choice id {ch.id!r} in scene {sid!r}: also at line {o.line}",
+                        E_DUP,
+                    )
                     continue
                 by_id[ch.id] = ch
                 out.append(ch)
@@ -441,13 +568,28 @@ class _Builder:
                 line, col = f.at("next")
                 nxt = (Choice("", None, None, False, (), n, None, None, None, file, line, col),)
             else:
-                nxt = tuple(b for b in (self.choice(file, bf, sid, True) for bf in n) if b is not None)
+                nxt = tuple(
+                    b for b in (self.choice(file, bf, sid, True) for bf in n) if b is not None
+                )
         else:
             ending = v["ending"]
             if ending not in endings:
                 line, col = f.at("ending")
                 self.err(file, line, col, self.unknown("ending", ending, endings), E_REF)
-        return Scene(sid, chapter or "", v.get("title"), text, effects, choices, nxt, ending, file, f.line, f.col, by_id)
+        return Scene(
+            sid,
+            chapter or "",
+            v.get("title"),
+            text,
+            effects,
+            choices,
+            nxt,
+            ending,
+            file,
+            f.line,
+            f.col,
+            by_id,
+        )
 
     # -- display -------------------------------------------------------
     def build_display(self, file: str, f: Fields | None) -> Display:
@@ -462,7 +604,9 @@ class _Builder:
                 return False
             var = self.variables[i]
             if var.type != INT or var.min is None or var.max is None:
-                self.err(file, line, col, f"{what} {name!r} must be an int variable with min and max")
+                self.err(
+                    file, line, col, f"{what} {name!r} must be an int variable with min and max"
+                )
                 return False
             return True
 
@@ -482,7 +626,13 @@ class _Builder:
                 line, col = hud.at("round")
                 i = self.var_index.get(hv["round"])
                 if i is None or self.variables[i].type != INT:
-                    self.err(file, line, col, f"the HUD's round {hv['round']!r} must be an int variable", E_REF)
+                    self.err(
+                        file,
+                        line,
+                        col,
+                        f"the HUD's round {hv['round']!r} must be an int variable",
+                        E_REF,
+                    )
                 else:
                     hud_round = hv["round"]
             for b in hv.get("bars", ()):
@@ -492,7 +642,11 @@ class _Builder:
                         bars.append(HudBar(b, None))
                 else:
                     bv = b.values
-                    when = self.expr(file, bv["when"], BOOL, "a HUD bar's 'when'") if "when" in bv else None
+                    when = (
+                        self.expr(file, bv["when"], BOOL, "a HUD bar's 'when'")
+                        if "when" in bv
+                        else None
+                    )
                     if bar_var(bv["var"], b.line, b.col, "HUD bar"):
                         bars.append(HudBar(bv["var"], when))
         return Display(tuple(sidebar), hud_when, hud_round, tuple(bars))

@@ -56,13 +56,24 @@ def installed_packs(packs_dir: str | os.PathLike | None) -> list[Path]:
         entries = sorted(root.iterdir())
     except OSError:
         return []
-    return [p for p in entries if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
-            and (p / PACK_MANIFEST).is_file()][:MAX_PACKS]
+    return [
+        p
+        for p in entries
+        if p.is_dir()
+        and not p.is_symlink()
+        and not p.name.startswith(".")
+        and (p / PACK_MANIFEST).is_file()
+    ][:MAX_PACKS]
 
 
-def load_story_with_packs(root: str | os.PathLike | None = None, packs: list | tuple = (), *,
-                          installed: str | os.PathLike | None = None, cache: bool = True,
-                          cache_dir: str | os.PathLike | None = None) -> Story:
+def load_story_with_packs(
+    root: str | os.PathLike | None = None,
+    packs: list | tuple = (),
+    *,
+    installed: str | os.PathLike | None = None,
+    cache: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+) -> Story:
     """The story (as load_story loads it) with branch packs on top: the
     folders in `packs`, in order, then the packs installed in `installed`
     that extend this story. Raises StoryLoadError listing every problem
@@ -90,8 +101,17 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
     extend this story; an installed one (False) that extends another story
     is skipped."""
     if len(packs) > MAX_PACKS:
-        raise StoryLoadError([Diagnostic(str(packs[MAX_PACKS][0]), 0, 0, E_READ,
-                                         f"more than {MAX_PACKS} packs: load fewer")])
+        raise StoryLoadError(
+            [
+                Diagnostic(
+                    str(packs[MAX_PACKS][0]),
+                    0,
+                    0,
+                    E_READ,
+                    f"more than {MAX_PACKS} packs: load fewer",
+                )
+            ]
+        )
     errors: list[Diagnostic] = []
     names: dict[str, str] = {}  # pack name -> its manifest
     h = hashlib.sha256(story.hash.encode())
@@ -101,7 +121,9 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
         for path, explicit in packs:
             files, errs = read_files(path, PACK_MANIFEST, "pack")
             if errs or not files:
-                errors.extend(errs or [Diagnostic(str(path), 0, 0, E_READ, "the pack has no files")])
+                errors.extend(
+                    errs or [Diagnostic(str(path), 0, 0, E_READ, "the pack has no files")]
+                )
                 continue
             b = _PackBuilder(story, str(path))
             parsed = b.parse(files)
@@ -113,15 +135,29 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
             if mv["extends"] != story.id:
                 if explicit:
                     line, col = manifest.at("extends")
-                    errors.append(Diagnostic(manifest_file, line, col, E_REF,
-                                             f"this pack extends the story {mv['extends']!r}, not {story.id!r}"))
+                    errors.append(
+                        Diagnostic(
+                            manifest_file,
+                            line,
+                            col,
+                            E_REF,
+                            f"this pack extends the story {mv['extends']!r}, not {story.id!r}",
+                        )
+                    )
                 continue
             name = mv["name"]
             if name in names:
                 line, col = manifest.at("name")
-                errors.append(Diagnostic(manifest_file, line, col, E_DUP,
-                                         f"two packs are named {name!r}: this one and {names[name]}; "
-                                         f"a pack's name must be unique"))
+                errors.append(
+                    Diagnostic(
+                        manifest_file,
+                        line,
+                        col,
+                        E_DUP,
+                        f"two packs are named {name!r}: this one and {names[name]}; "
+                        f"a pack's name must be unique",
+                    )
+                )
                 continue
             names[name] = manifest_file
             new = b.build_pack(name, parsed)
@@ -130,8 +166,9 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
                 continue
             digest = story_hash(files)
             h.update(b"\0pack\0" + name.encode() + b"\0" + digest.encode())
-            files_meta = story.files + tuple(StoryFile(f"@{name}/{rel}", hashlib.sha256(data).hexdigest())
-                                             for rel, data in files)
+            files_meta = story.files + tuple(
+                StoryFile(f"@{name}/{rel}", hashlib.sha256(data).hexdigest()) for rel, data in files
+            )
             story = new._replace(files=files_meta)
     finally:
         if enabled:
@@ -170,7 +207,12 @@ class _PackBuilder(_Builder):
             self.errors.extend(errs)
             if node is None:
                 if not errs and rel == PACK_MANIFEST:
-                    self.err(file, 1, 1, "the pack manifest is empty: expected format, name, version and extends")
+                    self.err(
+                        file,
+                        1,
+                        1,
+                        "the pack manifest is empty: expected format, name, version and extends",
+                    )
                 continue
             schema = fmt.PACK_MANIFEST if rel == PACK_MANIFEST else fmt.PACK_SCENE_FILE
             f = schema.load(node, Ctx(file, self.errors))
@@ -183,7 +225,12 @@ class _PackBuilder(_Builder):
         version = out[0][1].values.get("format")
         if version != fmt.FORMAT_VERSION:
             line, col = out[0][1].at("format")
-            self.err(out[0][0], line, col, f"pack format {version} is not supported: expected {fmt.FORMAT_VERSION}")
+            self.err(
+                out[0][0],
+                line,
+                col,
+                f"pack format {version} is not supported: expected {fmt.FORMAT_VERSION}",
+            )
             return None
         return out
 
@@ -199,15 +246,21 @@ class _PackBuilder(_Builder):
         return super().resolve(name)
 
     def names(self):
-        own = [n.split(".", 1)[1] for n in list(self.var_index) + list(self.local_scenes) if n.startswith(self.ns + ".")]
+        own = [
+            n.split(".", 1)[1]
+            for n in list(self.var_index) + list(self.local_scenes)
+            if n.startswith(self.ns + ".")
+        ]
         return own + [n for n in super().names() if "." not in n]
 
     def parse_cached(self, source: str):
         r = super().parse_cached(source)
         if isinstance(r, tuple):
             ir, typ, reads = r
-            qualified = frozenset(self.q(n) if self.q(n) in self.var_index or self.q(n) in self.local_scenes
-                                  else n for n in reads)
+            qualified = frozenset(
+                self.q(n) if self.q(n) in self.var_index or self.q(n) in self.local_scenes else n
+                for n in reads
+            )
             if qualified != reads:
                 r = (ir, typ, qualified)
                 self.memo[source] = r
@@ -236,13 +289,21 @@ class _PackBuilder(_Builder):
             v["chapter"] = self.ref(v["chapter"], self.local_chapters)
         for op in ("set", "add", "subtract"):
             if op in v:
-                v[op] = {self.q(k) if self.q(k) in self.var_index else k: val for k, val in v[op].items()}
+                v[op] = {
+                    self.q(k) if self.q(k) in self.var_index else k: val for k, val in v[op].items()
+                }
         for c in v.get("choices", ()):
             self.rewrite(c)
 
     def shadow(self, file: str, line: int, col: int, what: str, name: str, other) -> None:
-        self.err(file, line, col, f"the pack's {what} {name!r} has the name of the story's {what} "
-                                  f"({other.file}:{other.line}:{other.col}): rename it", E_DUP)
+        self.err(
+            file,
+            line,
+            col,
+            f"the pack's {what} {name!r} has the name of the story's {what} "
+            f"({other.file}:{other.line}:{other.col}): rename it",
+            E_DUP,
+        )
 
     # -- building ------------------------------------------------------------
     def build_pack(self, name: str, parsed: list[tuple[str, Fields]]) -> Story:
@@ -258,7 +319,9 @@ class _PackBuilder(_Builder):
             v = f.values
             for vname, (vf, kpos) in v.get("variables", {}).items():
                 if vname in RESERVED_NAMES:
-                    self.err(file, *kpos, f"{vname!r} is a reserved word and cannot name a variable")
+                    self.err(
+                        file, *kpos, f"{vname!r} is a reserved word and cannot name a variable"
+                    )
                     continue
                 if vname in story.var_index:
                     self.shadow(file, *kpos, "variable", vname, story.var(vname))
@@ -289,7 +352,13 @@ class _PackBuilder(_Builder):
             qid = self.q(sid)
             if qid in self.local_scenes:
                 o = self.scene_ids[qid]
-                self.err(file, s.line, s.col, f"duplicate scene id {sid!r}: also at {o[0]}:{o[1]}:{o[2]}", E_DUP)
+                self.err(
+                    file,
+                    s.line,
+                    s.col,
+                    f"duplicate scene id {sid!r}: also at {o[0]}:{o[1]}:{o[2]}",
+                    E_DUP,
+                )
                 continue
             self.local_scenes.add(qid)
             self.scene_ids[qid] = (file, s.line, s.col)
@@ -301,8 +370,14 @@ class _PackBuilder(_Builder):
         for qname, idx in self.var_index.items():
             if qname in self.local_scenes:
                 var = self.variables[idx]
-                self.err(var.file, var.line, var.col, f"variable {qname.split('.', 1)[1]!r} has the name of a "
-                                                      f"scene of the pack; rename one of them", E_DUP)
+                self.err(
+                    var.file,
+                    var.line,
+                    var.col,
+                    f"variable {qname.split('.', 1)[1]!r} has the name of a "
+                    f"scene of the pack; rename one of them",
+                    E_DUP,
+                )
         chapters = list(story.chapters)
         for c in self.build_chapters(manifest_file, chapter_defs):
             chapters.append(Chapter(c.id, c.title, len(chapters), c.file, c.line, c.col))
@@ -311,17 +386,30 @@ class _PackBuilder(_Builder):
             qid = self.q(e.values["id"])
             if qid in endings:
                 o = endings[qid]
-                self.err(file, e.line, e.col, f"duplicate ending id {e.values['id']!r}: also at "
-                                              f"{o.file}:{o.line}:{o.col}", E_DUP)
+                self.err(
+                    file,
+                    e.line,
+                    e.col,
+                    f"duplicate ending id {e.values['id']!r}: also at {o.file}:{o.line}:{o.col}",
+                    E_DUP,
+                )
                 continue
-            endings[qid] = Ending(qid, e.values["title"], self.template(file, e.values["epilogue"]),
-                                  file, e.line, e.col)
+            endings[qid] = Ending(
+                qid,
+                e.values["title"],
+                self.template(file, e.values["epilogue"]),
+                file,
+                e.line,
+                e.col,
+            )
         chapter_ids = {c.id for c in chapters}
         scenes = dict(story.scenes)
         mine: list[Scene] = []
         for file, default_chapter, s in scene_defs:
             self.rewrite(s)
-            scene = self.build_scene(file, self.ref(default_chapter, self.local_chapters), s, chapter_ids, endings)
+            scene = self.build_scene(
+                file, self.ref(default_chapter, self.local_chapters), s, chapter_ids, endings
+            )
             if scene is not None:
                 scenes[scene.id] = scene
                 mine.append(scene)
@@ -331,13 +419,24 @@ class _PackBuilder(_Builder):
         for ch in [c for s in mine for c in s.exits] + added:
             for tgt in ch.targets:
                 if tgt not in scenes:
-                    self.err(ch.file, ch.line, ch.col, self.unknown("scene", tgt, self.names_for_hint(scenes)), E_REF)
-        return story._replace(variables=tuple(self.variables), var_index=dict(self.var_index),
-                              chapters=tuple(chapters), endings=endings, scenes=scenes)
+                    self.err(
+                        ch.file,
+                        ch.line,
+                        ch.col,
+                        self.unknown("scene", tgt, self.names_for_hint(scenes)),
+                        E_REF,
+                    )
+        return story._replace(
+            variables=tuple(self.variables),
+            var_index=dict(self.var_index),
+            chapters=tuple(chapters),
+            endings=endings,
+            scenes=scenes,
+        )
 
     def names_for_hint(self, scenes: dict) -> list[str]:
         pre = self.ns + "."
-        return [s[len(pre):] if s.startswith(pre) else s for s in scenes]
+        return [s[len(pre) :] if s.startswith(pre) else s for s in scenes]
 
     def hook(self, file: str, h: Fields, scenes: dict[str, Scene]) -> list[Choice]:
         """Add a hook's choices to its scene; returns the choices added."""
@@ -350,8 +449,14 @@ class _PackBuilder(_Builder):
             return []
         if scene.choices is None:
             how = "goes on by itself (next:)" if scene.next is not None else "is an ending"
-            self.err(file, line, col, f"cannot hook choices into scene {target!r}: it {how}; "
-                                      f"hook into a scene with choices", E_SCHEMA)
+            self.err(
+                file,
+                line,
+                col,
+                f"cannot hook choices into scene {target!r}: it {how}; "
+                f"hook into a scene with choices",
+                E_SCHEMA,
+            )
             return []
         made: list[Choice] = []
         by_id = dict(scene.by_id)
@@ -364,8 +469,13 @@ class _PackBuilder(_Builder):
                 continue
             if cid in by_id:
                 o = by_id[cid]
-                self.err(file, cf.line, cf.col, f"duplicate choice id {cid!r} in scene {target!r}: also at "
-                                                f"{o.file}:{o.line}", E_DUP)
+                self.err(
+                    file,
+                    cf.line,
+                    cf.col,
+                    f"duplicate choice id {cid!r} in scene {target!r}: also at {o.file}:{o.line}",
+                    E_DUP,
+                )
                 continue
             by_id[cid] = ch
             made.append(ch)
@@ -376,11 +486,16 @@ class _PackBuilder(_Builder):
                 ids = [c.id for c in choices]
                 if v[key] not in ids:
                     kl, kc = h.at(key)
-                    self.err(file, kl, kc, f"scene {target!r} has no choice {v[key]!r} to put the new ones "
-                                           f"{key} (it has: {', '.join(ids)})", E_REF)
+                    self.err(
+                        file,
+                        kl,
+                        kc,
+                        f"scene {target!r} has no choice {v[key]!r} to put the new ones "
+                        f"{key} (it has: {', '.join(ids)})",
+                        E_REF,
+                    )
                 else:
                     at = ids.index(v[key]) + shift
         choices[at:at] = made
         scenes[target] = scene._replace(choices=tuple(choices), by_id=by_id)
         return made
-

@@ -17,11 +17,25 @@ from .rng import next_float, random_seed, seed_state
 from .state import State
 from .text import Template
 
-CONTINUE = Choice(CONTINUE_ID, Template(("Continue",), "Continue", ()), None, False, (), None, None, None, None,
-                  "", 0, 0)
+CONTINUE = Choice(
+    CONTINUE_ID,
+    Template(("Continue",), "Continue", ()),
+    None,
+    False,
+    (),
+    None,
+    None,
+    None,
+    None,
+    "",
+    0,
+    0,
+)
 
 
-_NO_ONCE: frozenset = frozenset()  # one empty set shared by every State that took no once-only choice
+_NO_ONCE: frozenset = (
+    frozenset()
+)  # one empty set shared by every State that took no once-only choice
 
 
 class IllegalChoice(StoryError):
@@ -32,8 +46,20 @@ class Cursor:
     """A mutable position in a story. Expressions evaluate against it
     directly (they read `v`, `visits` and `turns`)."""
 
-    __slots__ = ("story", "scenes", "seed", "scene", "v", "visits", "turns", "rng", "path", "once", "ending",
-                 "base")
+    __slots__ = (
+        "story",
+        "scenes",
+        "seed",
+        "scene",
+        "v",
+        "visits",
+        "turns",
+        "rng",
+        "path",
+        "once",
+        "ending",
+        "base",
+    )
 
     def __init__(self, story: Story, seed: int):
         self.story = story
@@ -81,12 +107,24 @@ class Cursor:
         once = frozenset(self.once) if self.once else _NO_ONCE
         base = getattr(self, "base", None)  # (tools may build a Cursor with __new__)
         if base is not None:
-            if len(v) == len(base.v) and all(map(is_, v, base.v)):  # (the same values, not equal ones: 1 == True)
+            if len(v) == len(base.v) and all(
+                map(is_, v, base.v)
+            ):  # (the same values, not equal ones: 1 == True)
                 v = base.v
             if once == base.once:
                 once = base.once
-        return State(self.story.id, self.seed, self.scene.id, v, dict(self.visits), self.turns,
-                     self.rng, tuple(self.path), once, self.ending)
+        return State(
+            self.story.id,
+            self.seed,
+            self.scene.id,
+            v,
+            dict(self.visits),
+            self.turns,
+            self.rng,
+            tuple(self.path),
+            once,
+            self.ending,
+        )
 
     # -- moving --------------------------------------------------------
     def enter(self, scene_id: str) -> None:
@@ -144,8 +182,10 @@ class Cursor:
                     choice = branch
                     break
             else:
-                raise StoryRuntimeError(f"{scene.file}:{scene.line}:{scene.col}: error: no branch of 'next' in "
-                                        f"scene {scene.id!r} matches (add a last branch without 'if')")
+                raise StoryRuntimeError(
+                    f"{scene.file}:{scene.line}:{scene.col}: error: no branch of 'next' in "
+                    f"scene {scene.id!r} matches (add a last branch without 'if')"
+                )
         elif choice.once:
             self.once.add((scene.id, choice.id))
         if choice.effects:
@@ -166,10 +206,13 @@ class Cursor:
                 self.take(c)
                 return c
         open_ids = ", ".join(c.id for c in self.options()) or "none"
-        raise IllegalChoice(f"no open choice {choice_id!r} in scene {self.scene.id!r} (open: {open_ids})")
+        raise IllegalChoice(
+            f"no open choice {choice_id!r} in scene {self.scene.id!r} (open: {open_ids})"
+        )
 
 
 # -- the functional API ------------------------------------------------
+
 
 def new_game(story: Story, seed: int | None = None) -> State:
     """A fresh playthrough at the start scene. No seed: a random one."""
@@ -216,6 +259,16 @@ def evaluate(expr, state: State):
 
 
 __all__ = [
-    "CONTINUE", "Cursor", "IllegalChoice", "available_choices", "choice_text", "choose", "epilogue_text",
-    "evaluate", "format_value", "new_game", "replay", "scene_text",
+    "CONTINUE",
+    "Cursor",
+    "IllegalChoice",
+    "available_choices",
+    "choice_text",
+    "choose",
+    "epilogue_text",
+    "evaluate",
+    "format_value",
+    "new_game",
+    "replay",
+    "scene_text",
 ]

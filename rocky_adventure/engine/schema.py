@@ -116,8 +116,9 @@ class _Scalar(T):
 
 
 class Str(_Scalar):
-    def __init__(self, doc: str = "", pattern: str | None = None, what: str = "text",
-                 control: bool = True):
+    def __init__(
+        self, doc: str = "", pattern: str | None = None, what: str = "text", control: bool = True
+    ):
         self.doc = doc
         self.pattern = pattern
         self._re = re.compile(pattern) if pattern else None
@@ -147,11 +148,15 @@ class Str(_Scalar):
 
 
 def Id(doc: str = "") -> Str:
-    return Str(doc, ID_PATTERN, "an id (letters, digits and _, starting with a letter)", control=False)
+    return Str(
+        doc, ID_PATTERN, "an id (letters, digits and _, starting with a letter)", control=False
+    )
 
 
 def Ref(doc: str = "") -> Str:
-    return Str(doc, REF_PATTERN, "an id (letters, digits and _, starting with a letter)", control=False)
+    return Str(
+        doc, REF_PATTERN, "an id (letters, digits and _, starting with a letter)", control=False
+    )
 
 
 class Int(_Scalar):
@@ -196,8 +201,11 @@ class Bool(_Scalar):
             if low == "false":
                 return False
             if low in ("yes", "no", "on", "off", "y", "n"):
-                ctx.err(node, f"expected true or false, got {n.value!r}: write "
-                              f"{'true' if low in ('yes', 'on', 'y') else 'false'}")
+                ctx.err(
+                    node,
+                    f"expected true or false, got {n.value!r}: write "
+                    f"{'true' if low in ('yes', 'on', 'y') else 'false'}",
+                )
                 return INVALID
         ctx.err(node, f"expected true or false, got {kind_name(node)}")
         return INVALID
@@ -292,7 +300,11 @@ def _key(knode: Node, seen: set, ctx: Ctx) -> str | None:
         return None
     k = knode.value
     if k == "<<" and knode.style in _PLAIN:
-        ctx.err(knode, "merge keys (<<) are not allowed in story files: write the keys out", E_YAML_FEATURE)
+        ctx.err(
+            knode,
+            "merge keys (<<) are not allowed in story files: write the keys out",
+            E_YAML_FEATURE,
+        )
         return None
     if k in seen:
         ctx.err(knode, f"duplicate key {k!r}", E_YAML_FEATURE)
@@ -323,7 +335,10 @@ class Map(T):
             if k is None:
                 continue
             if not _ID.match(k):
-                ctx.err(knode, f"expected {self.key_what} (letters, digits and _, starting with a letter), got {k!r}")
+                ctx.err(
+                    knode,
+                    f"expected {self.key_what} (letters, digits and _, starting with a letter), got {k!r}",
+                )
                 continue
             v = self.value.load(vnode, ctx)
             if v is not INVALID:
@@ -331,8 +346,13 @@ class Map(T):
         return out
 
     def json(self):
-        return self._with_doc({"type": "object", "propertyNames": {"pattern": ID_PATTERN},
-                               "additionalProperties": self.value.json()})
+        return self._with_doc(
+            {
+                "type": "object",
+                "propertyNames": {"pattern": ID_PATTERN},
+                "additionalProperties": self.value.json(),
+            }
+        )
 
 
 @dataclass(slots=True)
@@ -363,8 +383,13 @@ class Fields:
 
 
 class Obj(T):
-    def __init__(self, name: str, fields: dict[str, Field], doc: str = "",
-                 one_of: tuple[tuple[str, ...], ...] = ()):
+    def __init__(
+        self,
+        name: str,
+        fields: dict[str, Field],
+        doc: str = "",
+        one_of: tuple[tuple[str, ...], ...] = (),
+    ):
         self.name = name
         self.fields = fields
         self.loaders = {k: f.type.load for k, f in fields.items()}
@@ -387,15 +412,23 @@ class Obj(T):
         bad = False
         for knode, vnode in node.value:
             k = knode.value
-            if (knode.__class__ is not ScalarNode or knode.tag != IMPLICIT or k in nodes
-                    or (k == "<<" and knode.style in _PLAIN)):
+            if (
+                knode.__class__ is not ScalarNode
+                or knode.tag != IMPLICIT
+                or k in nodes
+                or (k == "<<" and knode.style in _PLAIN)
+            ):
                 _key(knode, set(nodes), ctx)  # reports what is wrong
                 bad = True
                 continue
             load = loaders.get(k)
             if load is None:
                 close = difflib.get_close_matches(k, list(loaders), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (expected one of: {', '.join(loaders)})"
+                hint = (
+                    f" (did you mean {close[0]!r}?)"
+                    if close
+                    else f" (expected one of: {', '.join(loaders)})"
+                )
                 ctx.err(knode, f"unknown key {k!r} in {self.name}{hint}")
                 bad = True
                 continue
@@ -414,7 +447,10 @@ class Obj(T):
             if len(given) != 1:
                 what = ", ".join(group[:-1]) + " or " + group[-1]
                 if given:
-                    ctx.err(node, f"{self.name} has {' and '.join(repr(g) for g in given)}: expected exactly one of {what}")
+                    ctx.err(
+                        node,
+                        f"{self.name} has {' and '.join(repr(g) for g in given)}: expected exactly one of {what}",
+                    )
                 else:
                     ctx.err(node, f"{self.name} needs one of {what}")
                 bad = True
@@ -429,13 +465,17 @@ class Obj(T):
             if f.doc:
                 j = dict(j, description=f.doc)
             props[k] = j
-        d: dict = {"type": "object", "title": self.name, "properties": props, "additionalProperties": False}
+        d: dict = {
+            "type": "object",
+            "title": self.name,
+            "properties": props,
+            "additionalProperties": False,
+        }
         req = [k for k, f in self.fields.items() if f.required]
         if req:
             d["required"] = req
         for group in self.one_of:
-            d.setdefault("allOf", []).append(
-                {"oneOf": [{"required": [k]} for k in group]})
+            d.setdefault("allOf", []).append({"oneOf": [{"required": [k]} for k in group]})
         return self._with_doc(d)
 
 
@@ -443,8 +483,13 @@ class Either(T):
     """A scalar of one type or a mapping/list of another (e.g. `next: scene`
     or `next: [branches]`)."""
 
-    def __init__(self, scalar: T | None = None, mapping: T | None = None, sequence: T | None = None,
-                 doc: str = ""):
+    def __init__(
+        self,
+        scalar: T | None = None,
+        mapping: T | None = None,
+        sequence: T | None = None,
+        doc: str = "",
+    ):
         self.scalar = scalar
         self.mapping = mapping
         self.sequence = sequence
@@ -465,5 +510,10 @@ class Either(T):
         return INVALID
 
     def json(self):
-        return self._with_doc({"anyOf": [t.json() for t in (self.scalar, self.mapping, self.sequence)
-                                         if t is not None]})
+        return self._with_doc(
+            {
+                "anyOf": [
+                    t.json() for t in (self.scalar, self.mapping, self.sequence) if t is not None
+                ]
+            }
+        )

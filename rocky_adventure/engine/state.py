@@ -42,7 +42,14 @@ class State:
     def key(self) -> tuple:
         """A hashable identity of where the play is and what it knows (not
         the path taken): explore uses it to merge equal states."""
-        return (self.scene, self.v, tuple(sorted(self.visits.items())), self.once, self.rng, self.ending)
+        return (
+            self.scene,
+            self.v,
+            tuple(sorted(self.visits.items())),
+            self.once,
+            self.rng,
+            self.ending,
+        )
 
     def to_json(self, story: Story) -> dict:
         return {
@@ -77,7 +84,9 @@ def state_from_json(story: Story, data: Any) -> State:
     if not isinstance(version, int) or isinstance(version, bool):
         raise StateError("the saved state has no version")
     if version > STATE_VERSION:
-        raise StateError(f"the save was written by a newer version (state format {version}; this game reads {STATE_VERSION})")
+        raise StateError(
+            f"the save was written by a newer version (state format {version}; this game reads {STATE_VERSION})"
+        )
     if version < 1:
         raise StateError(f"unknown state format version {version}")
     sid = data.get("story")
@@ -103,9 +112,13 @@ def state_from_json(story: Story, data: Any) -> State:
             values.append(var.default)  # a variable the story gained since
             continue
         val = raw_vars[var.name]
-        ok = (isinstance(val, bool) if var.type == "bool" else
-              isinstance(val, str) if var.type == "str" else
-              isinstance(val, int) and not isinstance(val, bool))
+        ok = (
+            isinstance(val, bool)
+            if var.type == "bool"
+            else isinstance(val, str)
+            if var.type == "str"
+            else isinstance(val, int) and not isinstance(val, bool)
+        )
         if not ok:
             raise StateError(f"the saved variable {var.name!r} is not of type {var.type}")
         if var.type == "int":
@@ -137,4 +150,15 @@ def state_from_json(story: Story, data: Any) -> State:
     ending = data.get("ending")
     if ending is not None and (not isinstance(ending, str) or ending not in story.endings):
         raise StateError(f"the save ends with {ending!r}, which is not an ending of this story")
-    return State(story.id, seed, scene, tuple(values), visits, turns, rng, tuple(path), frozenset(once), ending)
+    return State(
+        story.id,
+        seed,
+        scene,
+        tuple(values),
+        visits,
+        turns,
+        rng,
+        tuple(path),
+        frozenset(once),
+        ending,
+    )

@@ -55,7 +55,11 @@ class Template:
         return hash(self.parts)
 
     def __repr__(self) -> str:
-        return f"Template({self.plain!r})" if self.plain is not None else f"Template(<{len(self.parts)} parts>)"
+        return (
+            f"Template({self.plain!r})"
+            if self.plain is not None
+            else f"Template(<{len(self.parts)} parts>)"
+        )
 
 
 class Branches(tuple):
@@ -116,7 +120,7 @@ def parse_template(text: str, compile_expr: Callable[[str, int, str | None], Exp
         close = text.find("}", i + 1)
         if close < 0:
             raise TemplateError("'{' is never closed with '}' (write '{{' for a literal brace)", i)
-        inner = text[i + 1:close]
+        inner = text[i + 1 : close]
         word = inner.strip()
         start = i + 1 + (len(inner) - len(inner.lstrip()))
         head, _, rest = word.partition(" ")

@@ -54,16 +54,31 @@ class _StrictLoader(_Parser):
 def decode(data: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
     """Bytes to text: UTF-8, an optional BOM, no NUL bytes."""
     if len(data) > MAX_FILE_BYTES:
-        return None, [Diagnostic(file, 0, 0, E_READ,
-                                 f"file is {len(data) // (1024 * 1024)} MiB; "
-                                 f"a story file may be at most {MAX_FILE_BYTES // (1024 * 1024)} MiB")]
+        return None, [
+            Diagnostic(
+                file,
+                0,
+                0,
+                E_READ,
+                f"file is {len(data) // (1024 * 1024)} MiB; "
+                f"a story file may be at most {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+            )
+        ]
     if b"\x00" in data:
-        return None, [_at_offset(file, data, data.index(b"\x00"),
-                                 "expected UTF-8 text, found a NUL byte (is this a binary file?)")]
+        return None, [
+            _at_offset(
+                file,
+                data,
+                data.index(b"\x00"),
+                "expected UTF-8 text, found a NUL byte (is this a binary file?)",
+            )
+        ]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        return None, [_at_offset(file, data, e.start, "expected UTF-8 text, found bytes that are not UTF-8")]
+        return None, [
+            _at_offset(file, data, e.start, "expected UTF-8 text, found bytes that are not UTF-8")
+        ]
     return text, []
 
 
@@ -89,7 +104,9 @@ def compose(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
                 problem = f"{problem} ({e.context})"
             if mark is None:
                 return None, [Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {problem}")]
-            return None, [Diagnostic(file, mark.line + 1, mark.column + 1, E_YAML, f"invalid YAML: {problem}")]
+            return None, [
+                Diagnostic(file, mark.line + 1, mark.column + 1, E_YAML, f"invalid YAML: {problem}")
+            ]
         except yaml.YAMLError as e:
             return None, [Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {e}")]
         except (RecursionError, MemoryError):
@@ -112,12 +129,26 @@ def _find_anchors(text: str, file: str) -> list[Diagnostic]:
         for event in yaml.parse(text, Loader=_StrictLoader):
             if isinstance(event, yaml.AliasEvent):
                 m = event.start_mark
-                errors.append(Diagnostic(file, m.line + 1, m.column + 1, E_YAML_FEATURE,
-                                         f"aliases (*{event.anchor}) are not allowed in story files: write the value out"))
+                errors.append(
+                    Diagnostic(
+                        file,
+                        m.line + 1,
+                        m.column + 1,
+                        E_YAML_FEATURE,
+                        f"aliases (*{event.anchor}) are not allowed in story files: write the value out",
+                    )
+                )
             elif getattr(event, "anchor", None):
                 m = event.start_mark
-                errors.append(Diagnostic(file, m.line + 1, m.column + 1, E_YAML_FEATURE,
-                                         f"anchors (&{event.anchor}) are not allowed in story files"))
+                errors.append(
+                    Diagnostic(
+                        file,
+                        m.line + 1,
+                        m.column + 1,
+                        E_YAML_FEATURE,
+                        f"anchors (&{event.anchor}) are not allowed in story files",
+                    )
+                )
     except yaml.YAMLError:  # already reported by compose
         pass
     return errors

@@ -44,8 +44,13 @@ def game_time(millis: int) -> str:
 
 
 class LiveSplitClient:
-    def __init__(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, retry: float = 1.0,
-                 connect_timeout: float = 1.0):
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        retry: float = 1.0,
+        connect_timeout: float = 1.0,
+    ):
         self.address = (host, port)
         self.retry = retry
         self.connect_timeout = connect_timeout
@@ -92,7 +97,9 @@ class LiveSplitClient:
         while not self._stop.is_set():
             if self._sock is None:
                 try:
-                    self._sock = socket.create_connection(self.address, timeout=self.connect_timeout)
+                    self._sock = socket.create_connection(
+                        self.address, timeout=self.connect_timeout
+                    )
                     self._sock.settimeout(self.connect_timeout)
                     self.state = "connected"
                     self._connects += 1
@@ -175,8 +182,9 @@ class LiveSplitBridge:
         run = self.run
         if self.client.connects > 1 and run is not None and run.timer.running:
             igt, _ = run.now()
-            self.client._queue.extendleft(reversed(
-                ["starttimer", "alwayspausegametime", f"setgametime {game_time(igt)}"]))
+            self.client._queue.extendleft(
+                reversed(["starttimer", "alwayspausegametime", f"setgametime {game_time(igt)}"])
+            )
 
     def status(self) -> str:
         return f"LiveSplit: {self.client.state}"

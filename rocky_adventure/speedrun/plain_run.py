@@ -19,8 +19,16 @@ from .timer import format_time
 
 
 class SpeedrunPlainGame(PlainGame):
-    def __init__(self, story, run: Run, records: Records, stdin: TextIO, stdout: TextIO, stderr: TextIO,
-                 width: int | None = None):
+    def __init__(
+        self,
+        story,
+        run: Run,
+        records: Records,
+        stdin: TextIO,
+        stdout: TextIO,
+        stderr: TextIO,
+        width: int | None = None,
+    ):
         super().__init__(story, run.seed, stdin, stdout, stderr, width)
         self.run_ = run
         self.records = records
@@ -29,8 +37,10 @@ class SpeedrunPlainGame(PlainGame):
 
     def header(self) -> None:
         run = self.run_
-        self.say(f"Speedrun: {run.category.title}, {run.seed_type} seed {run.seed}, "
-                 f"attempt {self.comparison.attempts + 1}")
+        self.say(
+            f"Speedrun: {run.category.title}, {run.seed_type} seed {run.seed}, "
+            f"attempt {self.comparison.attempts + 1}"
+        )
         self.say("The timer starts on your first choice.")
 
     def start(self):
@@ -50,7 +60,9 @@ class SpeedrunPlainGame(PlainGame):
     def split_line(self, e) -> str:
         if e.skipped:
             return f"[split] {e.name}: skipped"
-        pb = self.comparison.pb_splits[e.index] if e.index < len(self.comparison.pb_splits) else None
+        pb = (
+            self.comparison.pb_splits[e.index] if e.index < len(self.comparison.pb_splits) else None
+        )
         delta = f" ({format_time(e.igt_ms - pb, signed=True)} against PB)" if pb is not None else ""
         return f"[split] {e.name}: IGT {format_time(e.igt_ms)}, RTA {format_time(e.rta_ms)}{delta}"
 
@@ -61,11 +73,15 @@ class SpeedrunPlainGame(PlainGame):
             return None
         if run.category.all_endings:
             found = len(run.splitter.found)
-            self.say(f"(All Endings: {found} of {len(run.names)} found. The story starts again; the clock runs on.)")
+            self.say(
+                f"(All Endings: {found} of {len(run.names)} found. The story starts again; the clock runs on.)"
+            )
             self.say()
             run.restart_story()
             return run.state
-        self.say(f"This ending does not finish the {run.category.title} category: the run is over, unfinished.")
+        self.say(
+            f"This ending does not finish the {run.category.title} category: the run is over, unfinished."
+        )
         self.finish()
         return None
 
@@ -73,8 +89,10 @@ class SpeedrunPlainGame(PlainGame):
         run = self.run_
         self.saved = self.records.finish(run)
         final = run.record()["final"]
-        self.say(f"Run {'finished' if run.finished else 'ended'}: IGT {format_time(final['igt_ms'])}, "
-                 f"RTA {format_time(final['rta_ms'])}, {final['choices']} choices.")
+        self.say(
+            f"Run {'finished' if run.finished else 'ended'}: IGT {format_time(final['igt_ms'])}, "
+            f"RTA {format_time(final['rta_ms'])}, {final['choices']} choices."
+        )
         if self.saved.get("pb"):
             self.say("New personal best.")
         golds = self.saved.get("golds") or []
@@ -92,10 +110,20 @@ class SpeedrunPlainGame(PlainGame):
         return EXIT_ENDING if self.run_.finished else EXIT_DEAD_END
 
 
-def run_plain_speedrun(story, category: Category, seed: int | None, data_dir: Path, stdin: TextIO,
-                       stdout: TextIO, stderr: TextIO, width: int | None = None,
-                       settings: dict | None = None) -> int:
-    run = Run(story, category, seed=seed, settings=dict(settings or {}, mode="plain", instant_text=True))
+def run_plain_speedrun(
+    story,
+    category: Category,
+    seed: int | None,
+    data_dir: Path,
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    width: int | None = None,
+    settings: dict | None = None,
+) -> int:
+    run = Run(
+        story, category, seed=seed, settings=dict(settings or {}, mode="plain", instant_text=True)
+    )
     records = Records(data_dir, story.id)
     if records.problem:
         print(records.problem, file=stderr)

@@ -21,7 +21,9 @@ BEHIND_LOSING = (204, 55, 41)
 BEST_SEGMENT = (216, 175, 31)
 
 
-def delta_colour(delta: int, previous_delta: int | None, segment: int | None, best_segment: int | None):
+def delta_colour(
+    delta: int, previous_delta: int | None, segment: int | None, best_segment: int | None
+):
     """The colour of a split's delta against the PB, as LiveSplit draws it:
     gold for a new best segment, green ahead, red behind, lighter when the
     lead grew (ahead) or shrank (behind) in this segment."""
@@ -78,7 +80,9 @@ class Records:
         except FileNotFoundError:
             return {"version": 1, "categories": {}}
         except OSError as e:  # a folder that cannot be read; nothing is moved
-            self.problem = f"cannot read {self.path}: {e.strerror or e}; personal bests are not shown"
+            self.problem = (
+                f"cannot read {self.path}: {e.strerror or e}; personal bests are not shown"
+            )
             return {"version": 1, "categories": {}}
         except Unreadable as e:
             moved = set_aside(self.path)
@@ -151,9 +155,17 @@ class Records:
         if run.practice:
             return result
         e = self.entry(run.category.key, run.seed_type)
-        summary = {"file": name, "igt_ms": record["final"]["igt_ms"], "rta_ms": record["final"]["rta_ms"],
-                   "choices": record["final"]["choices"], "seed": run.seed, "valid": run.valid,
-                   "finished": run.finished, "ending": record["final"]["ending"], "date": record["started"]}
+        summary = {
+            "file": name,
+            "igt_ms": record["final"]["igt_ms"],
+            "rta_ms": record["final"]["rta_ms"],
+            "choices": record["final"]["choices"],
+            "seed": run.seed,
+            "valid": run.valid,
+            "finished": run.finished,
+            "ending": record["final"]["ending"],
+            "date": record["started"],
+        }
         e["recent"] = ([summary] + list(e["recent"]))[:RECENT]
         if run.valid and run.finished:
             igt = record["final"]["igt_ms"]
@@ -194,9 +206,18 @@ class Records:
             pb = e.get("pb") or {}
             golds = e.get("golds") or []
             sob = sum(golds) if golds and all(g is not None for g in golds) else None
-            rows.append({"category": category, "seed_type": seed_type, "attempts": e.get("attempts", 0),
-                         "pb_igt_ms": pb.get("igt_ms"), "pb_rta_ms": pb.get("rta_ms"), "sum_of_best_ms": sob,
-                         "recent": e.get("recent", []), "practice": e.get("practice", {})})
+            rows.append(
+                {
+                    "category": category,
+                    "seed_type": seed_type,
+                    "attempts": e.get("attempts", 0),
+                    "pb_igt_ms": pb.get("igt_ms"),
+                    "pb_rta_ms": pb.get("rta_ms"),
+                    "sum_of_best_ms": sob,
+                    "recent": e.get("recent", []),
+                    "practice": e.get("practice", {}),
+                }
+            )
         return rows
 
 

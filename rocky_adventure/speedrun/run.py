@@ -59,7 +59,10 @@ def segment_names(story: Story, category: Category) -> list[str]:
     chapters = [c.title for c in story.chapters]
     if category.ending is not None:
         index = {c.id: c.index for c in story.chapters}
-        last = max((index[s.chapter] for s in story.scenes.values() if s.ending == category.ending), default=0)
+        last = max(
+            (index[s.chapter] for s in story.scenes.values() if s.ending == category.ending),
+            default=0,
+        )
         chapters = chapters[: last + 1]
     return chapters
 
@@ -150,7 +153,9 @@ class Run:
             self.seed = random_seed()
         self.timer = RunTimer(self.clock)
         self.splitter = Splitter(self.story, self.category)
-        self.state = self.start_state if self.start_state is not None else new_game(self.story, self.seed)
+        self.state = (
+            self.start_state if self.start_state is not None else new_game(self.story, self.seed)
+        )
         self.choices: list[ChoiceRecord] = []
         self.splits: list[SplitEvent] = []
         self.invalid_reason: str | None = None
@@ -161,7 +166,9 @@ class Run:
             # practice from a chapter: its segment is the one that runs
             chapter = self.story.scenes[self.start_state.scene].chapter
             self.practice_chapter = chapter
-            self.splitter.index = min(self.splitter.chapter_index[chapter], len(self.splitter.names) - 1)
+            self.splitter.index = min(
+                self.splitter.chapter_index[chapter], len(self.splitter.names) - 1
+            )
 
     # -- the live run ----------------------------------------------------
     @property
@@ -198,7 +205,9 @@ class Run:
     def restart_story(self) -> list[SplitEvent]:
         """All Endings: back to the start with the same seed; the clocks run on."""
         if not self.category.all_endings:
-            raise ValueError("only an All Endings run restarts the story; press reset to start a new run")
+            raise ValueError(
+                "only an All Endings run restarts the story; press reset to start a new run"
+            )
         if self.timer.started_at is None:
             return []
         igt, rta = self.now()
@@ -241,15 +250,18 @@ class Run:
             "invalid_reason": self.invalid_reason,
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started_wall)),
             "choices": [[c.scene, c.choice, c.igt_ms, c.rta_ms] for c in self.choices],
-            "splits": [{"name": s.name, "igt_ms": s.igt_ms, "rta_ms": s.rta_ms} for s in self.splits],
+            "splits": [
+                {"name": s.name, "igt_ms": s.igt_ms, "rta_ms": s.rta_ms} for s in self.splits
+            ],
             "final": {
                 "finished": self.finished,
                 "igt_ms": igt,
                 "rta_ms": rta,
                 "choices": sum(1 for c in self.choices if c.choice != RESTART),
                 "ending": self.state.ending,
-                "endings": list(self.splitter.found) if self.category.all_endings else
-                           ([self.state.ending] if self.state.ending else []),
+                "endings": list(self.splitter.found)
+                if self.category.all_endings
+                else ([self.state.ending] if self.state.ending else []),
                 "state_hash": self.state.digest(self.story),
             },
         }

@@ -56,8 +56,10 @@ def _verify(story: Story, data: Any) -> Verdict:
     if _need(info, "id", str, "story.") != story.id:
         raise _Reject(f"the run is of the story {info['id']!r}; this is {story.id!r}")
     if h != story.hash:
-        raise _Reject("the story does not match: the run was played on other story files or packs "
-                      f"(run {h[:12]}, here {story.hash[:12]})")
+        raise _Reject(
+            "the story does not match: the run was played on other story files or packs "
+            f"(run {h[:12]}, here {story.hash[:12]})"
+        )
     seed = _need(data, "seed", int)
     try:
         category = parse_category(story, _need(data, "category", str))
@@ -71,8 +73,14 @@ def _verify(story: Story, data: Any) -> Verdict:
     choices = _need(data, "choices", list)
     splits = _need(data, "splits", list)
     final = _need(data, "final", dict)
-    for key, typ in (("igt_ms", int), ("rta_ms", int), ("choices", int), ("state_hash", str), ("endings", list),
-                     ("finished", bool)):
+    for key, typ in (
+        ("igt_ms", int),
+        ("rta_ms", int),
+        ("choices", int),
+        ("state_hash", str),
+        ("endings", list),
+        ("finished", bool),
+    ):
         _need(final, key, typ, "final.")
 
     state = new_game(story, seed)
@@ -81,14 +89,21 @@ def _verify(story: Story, data: Any) -> Verdict:
     prev = (0, 0)
     count = 0
     for i, entry in enumerate(choices, 1):
-        if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str) and isinstance(entry[1], str)
-                and all(isinstance(x, int) and not isinstance(x, bool) for x in entry[2:])):
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 4
+            and isinstance(entry[0], str)
+            and isinstance(entry[1], str)
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in entry[2:])
+        ):
             raise _Reject(f"choice {i} is damaged: expected [scene, choice, igt_ms, rta_ms]")
         scene, cid, igt, rta = entry
         if splitter.done:
             raise _Reject(f"choice {i} comes after the run was already over")
         if scene != state.scene:
-            raise _Reject(f"choice {i}: the run says scene {scene!r}, but the story is at {state.scene!r}")
+            raise _Reject(
+                f"choice {i}: the run says scene {scene!r}, but the story is at {state.scene!r}"
+            )
         if igt < 0 or rta < 0 or igt > rta:
             raise _Reject(f"choice {i}: impossible times (IGT {igt} ms, RTA {rta} ms)")
         if igt < prev[0] or rta < prev[1]:
@@ -112,7 +127,9 @@ def _verify(story: Story, data: Any) -> Verdict:
     if not splitter.done:
         raise _Reject(f"the choices do not reach the end of the {category.title} category")
     if final["finished"] is not True:
-        raise _Reject(f"the run says it did not finish, but its choices finish the {category.title} category")
+        raise _Reject(
+            f"the run says it did not finish, but its choices finish the {category.title} category"
+        )
     if len(splits) != len(computed):
         raise _Reject(f"the run has {len(splits)} splits; its choices give {len(computed)}")
     for i, (got, want) in enumerate(zip(splits, computed), 1):
@@ -129,7 +146,16 @@ def _verify(story: Story, data: Any) -> Verdict:
         raise _Reject(f"the ending does not match: the choices reach {state.ending!r}")
     if final["state_hash"] != state.digest(story):
         raise _Reject("the final state hash does not match the simulation")
-    return Verdict(True, [], {
-        "category": category.title, "seed": seed, "seed_type": data.get("seed_type"), "ending": state.ending,
-        "igt_ms": prev[0], "rta_ms": prev[1], "choices": count,
-    })
+    return Verdict(
+        True,
+        [],
+        {
+            "category": category.title,
+            "seed": seed,
+            "seed_type": data.get("seed_type"),
+            "ending": state.ending,
+            "igt_ms": prev[0],
+            "rta_ms": prev[1],
+            "choices": count,
+        },
+    )

@@ -35,7 +35,9 @@ class Use:
 class Facts:
     uses: list[Use] = field(default_factory=list)
     reads: dict[str, list[Use]] = field(default_factory=dict)  # name -> uses reading it
-    writes: dict[str, list[tuple[Effect, str]]] = field(default_factory=dict)  # var -> (effect, file)
+    writes: dict[str, list[tuple[Effect, str]]] = field(
+        default_factory=dict
+    )  # var -> (effect, file)
     display_reads: set[str] = field(default_factory=set)
 
 
@@ -113,6 +115,7 @@ def flow_names(story: Story) -> tuple[tuple[int, ...], tuple[str, ...], bool]:
 
 # -- the scene graph ---------------------------------------------------
 
+
 def static_reachable(story: Story, skip: set[tuple[str, int]] | None = None) -> set[str]:
     """Scenes reachable from the start along any exit, ignoring conditions,
     except exits listed in `skip` as (scene id, exit index)."""
@@ -132,6 +135,7 @@ def static_reachable(story: Story, skip: set[tuple[str, int]] | None = None) -> 
 
 
 # -- deciding conditions -------------------------------------------------
+
 
 class _Ctx:
     __slots__ = ("v", "visits", "turns")
@@ -165,7 +169,9 @@ class Domains:
 
     def __init__(self, story: Story, facts: Facts, reachable: set[str]):
         self.story = story
-        self.memo: dict[tuple, set[tuple] | None] = {}  # by the expressions' IR: equal sources share it
+        self.memo: dict[
+            tuple, set[tuple] | None
+        ] = {}  # by the expressions' IR: equal sources share it
         consts: set = set()
         for u in facts.uses:
             _constants(u.expr.ir, consts)
@@ -187,7 +193,7 @@ class Domains:
                 if lo is not None and hi is not None and hi - lo <= MAX_ENUM_RANGE:
                     vals = set(range(lo, hi + 1))
                 else:
-                    lo = -10**6 if lo is None else lo
+                    lo = -(10**6) if lo is None else lo
                     hi = 10**6 if hi is None else hi
                     vals |= {x for x in near if lo <= x <= hi} | {lo, hi, 0, 1, -1}
                     vals = {x for x in vals if lo <= x <= hi}
@@ -195,7 +201,9 @@ class Domains:
         visit_vals = tuple(sorted({0, 1, 2, 3} | {x for x in near if 0 <= x <= 1000}))
         for sid in story.scenes:
             self.values[sid] = visit_vals if sid in reachable else (0,)
-        self.values["turns"] = tuple(sorted({0, 1, 2, 10, 100, 10_000} | {x for x in near if x >= 0}))
+        self.values["turns"] = tuple(
+            sorted({0, 1, 2, 10, 100, 10_000} | {x for x in near if x >= 0})
+        )
 
     def outcomes(self, *exprs: Expr, limit: int = MAX_COMBOS) -> set[tuple] | None:
         """Every tuple of values the expressions take together over the
@@ -252,6 +260,7 @@ class Domains:
                     yield tuple(e.fn(ctx) for e in exprs)
                 except Exception:  # a fault (division by zero): the value is unknown
                     raise _Fault from None
+
         return gen()
 
     def can_be(self, expr: Expr, value) -> bool | None:

@@ -18,6 +18,7 @@ FORMATS = ("text", "json", "github")
 def story_arg(p) -> None:
     """--story DIR, --pack DIR (repeatable) and the rest, as on every tool."""
     from ..cli import _story_args
+
     _story_args(p)
 
 
@@ -25,6 +26,7 @@ def load_story_args(args, path: str | None = None):
     """The story (with its packs) that the arguments name; on errors print
     them and exit 1."""
     from ..cli import load_args
+
     if path is not None:
         args.story = path
     return load_args(args)
@@ -36,9 +38,14 @@ def load_with_packs(args, path: str | None):
     StoryLoadError."""
     from ..cli import data_dir
     from ..engine.packs import load_story_with_packs
+
     installed = None if getattr(args, "no_installed_packs", False) else data_dir(args) / "packs"
-    return load_story_with_packs(path, getattr(args, "packs", None) or (), installed=installed,
-                                 cache=not getattr(args, "no_cache", False))
+    return load_story_with_packs(
+        path,
+        getattr(args, "packs", None) or (),
+        installed=installed,
+        cache=not getattr(args, "no_cache", False),
+    )
 
 
 def write_or_print(text: str, output: str | None) -> None:
@@ -50,20 +57,35 @@ def write_or_print(text: str, output: str | None) -> None:
 
 # -- check -------------------------------------------------------------------
 
+
 def _codes(values: list[str]) -> list[str]:
     return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
 
 
 def setup_check(p) -> None:
-    p.add_argument("--format", choices=FORMATS, default="text",
-                   help="text (file:line:col), json, or github (workflow annotations)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (file:line:col), json, or github (workflow annotations)",
+    )
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     for level in ("error", "warn", "info", "ignore"):
-        p.add_argument(f"--{level}", metavar="CODE", action="append", default=[],
-                       help=f"report lint CODE as {'a warning' if level == 'warn' else level}"
-                            f"{'d' if level == 'ignore' else ''} (repeatable; comma-separated)")
-    p.add_argument("--explore-budget", type=int, default=None, metavar="N",
-                   help="states the lints may explore to respect conditions (0: the scene graph only)")
+        p.add_argument(
+            f"--{level}",
+            metavar="CODE",
+            action="append",
+            default=[],
+            help=f"report lint CODE as {'a warning' if level == 'warn' else level}"
+            f"{'d' if level == 'ignore' else ''} (repeatable; comma-separated)",
+        )
+    p.add_argument(
+        "--explore-budget",
+        type=int,
+        default=None,
+        metavar="N",
+        help="states the lints may explore to respect conditions (0: the scene graph only)",
+    )
 
 
 def run_check(args) -> int:
@@ -71,14 +93,18 @@ def run_check(args) -> int:
     on any warning too)."""
     from ..engine import StoryLoadError
     from . import lint as L
+
     overrides: dict[str, str] = {}
     for level in ("error", "warn", "info", "ignore"):
         for code in _codes(getattr(args, level, [])):
             overrides[code] = "warning" if level == "warn" else level
     bad = L.unknown_codes(overrides)
     if bad:
-        print(f"unknown lint code{'s' if len(bad) > 1 else ''}: {', '.join(bad)} "
-              f"(lints are {min(L.LINTS)}..{max(L.LINTS)}; see docs/lints.md)", file=sys.stderr)
+        print(
+            f"unknown lint code{'s' if len(bad) > 1 else ''}: {', '.join(bad)} "
+            f"(lints are {min(L.LINTS)}..{max(L.LINTS)}; see docs/lints.md)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     budget = L.CHECK_BUDGET if args.explore_budget is None else max(0, args.explore_budget)
     fmt = args.format
@@ -107,49 +133,93 @@ def run_check(args) -> int:
                 print(d.format())
             found = ", ".join(L.plural(c[k], k) for k in ("error", "warning", "info") if c[k])
             head = "ok" if not c["error"] else "failed"
-            print(f"{name}: {head} ({len(story.scenes)} scenes, {len(story.endings)} endings, "
-                  f"{len(story.variables)} variables){'; ' + found if found else ''}")
+            print(
+                f"{name}: {head} ({len(story.scenes)} scenes, {len(story.endings)} endings, "
+                f"{len(story.variables)} variables){'; ' + found if found else ''}"
+            )
     if fmt == "json":
-        print(json.dumps([{**r, "diagnostics": [L.to_json(d) for d in r["diagnostics"]]} for r in reports],
-                         indent=2))
+        print(
+            json.dumps(
+                [{**r, "diagnostics": [L.to_json(d) for d in r["diagnostics"]]} for r in reports],
+                indent=2,
+            )
+        )
     elif fmt == "github":
         for r in reports:
             for d in r["diagnostics"]:
                 print(L.github(d))
-            print(f"{r['story']}: {L.plural(r['error'], 'error')}, {L.plural(r['warning'], 'warning')}")
+            print(
+                f"{r['story']}: {L.plural(r['error'], 'error')}, {L.plural(r['warning'], 'warning')}"
+            )
     return EXIT_ERROR if failed else EXIT_OK
 
 
 # -- randomtest --------------------------------------------------------------
 
+
 def _setup_randomtest(p) -> None:
     story_arg(p)
-    p.add_argument("--runs", type=int, default=1000, metavar="N", help="playthroughs (default 1000)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="run i uses seed S+i (default 0)")
-    p.add_argument("--jobs", "-j", type=int, default=1, metavar="J",
-                   help="worker processes (0: one per core; default 1)")
-    p.add_argument("--no-prefer", dest="prefer", action="store_false",
-                   help="pick uniformly instead of preferring choices not taken yet")
-    p.add_argument("--step-limit", type=int, default=None, metavar="N",
-                   help="choices before a run counts as stuck in a loop (default 5000)")
-    p.add_argument("--no-render", dest="render", action="store_false",
-                   help="do not render text (faster; misses faults inside text)")
+    p.add_argument(
+        "--runs", type=int, default=1000, metavar="N", help="playthroughs (default 1000)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="run i uses seed S+i (default 0)"
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        metavar="J",
+        help="worker processes (0: one per core; default 1)",
+    )
+    p.add_argument(
+        "--no-prefer",
+        dest="prefer",
+        action="store_false",
+        help="pick uniformly instead of preferring choices not taken yet",
+    )
+    p.add_argument(
+        "--step-limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="choices before a run counts as stuck in a loop (default 5000)",
+    )
+    p.add_argument(
+        "--no-render",
+        dest="render",
+        action="store_false",
+        help="do not render text (faster; misses faults inside text)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-@command("randomtest", "play many random playthroughs: coverage, endings, faults with their seeds",
-         "rocky-adventure randomtest --runs 10000 --seed 42 --jobs 0", _setup_randomtest)
+@command(
+    "randomtest",
+    "play many random playthroughs: coverage, endings, faults with their seeds",
+    "rocky-adventure randomtest --runs 10000 --seed 42 --jobs 0",
+    _setup_randomtest,
+)
 def cmd_randomtest(args) -> int:
     import time
 
     from .randomtest import DEFAULT_STEP_LIMIT, format_report, randomtest
+
     if args.runs < 1:
         print("--runs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     story = load_story_args(args)
     t = time.perf_counter()
-    r = randomtest(story, runs=args.runs, seed=args.seed, jobs=args.jobs, prefer=args.prefer,
-                   step_limit=args.step_limit or DEFAULT_STEP_LIMIT, render=args.render)
+    r = randomtest(
+        story,
+        runs=args.runs,
+        seed=args.seed,
+        jobs=args.jobs,
+        prefer=args.prefer,
+        step_limit=args.step_limit or DEFAULT_STEP_LIMIT,
+        render=args.render,
+    )
     elapsed = time.perf_counter() - t
     print(json.dumps(r, indent=2) if args.json else format_report(r, elapsed))
     return EXIT_ERROR if any(r["unfinished"].values()) else EXIT_OK
@@ -157,21 +227,37 @@ def cmd_randomtest(args) -> int:
 
 # -- explore -----------------------------------------------------------------
 
+
 def _setup_explore(p) -> None:
     story_arg(p)
-    p.add_argument("--seed", type=int, default=None, metavar="S",
-                   help="follow the dice of this seed (default: every chance check both ways)")
-    p.add_argument("--budget", type=int, default=None, metavar="N",
-                   help="the most distinct states to visit (default 1,000,000)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="follow the dice of this seed (default: every chance check both ways)",
+    )
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the most distinct states to visit (default 1,000,000)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-@command("explore", "explore every reachable state exactly: what is reachable, and how many states",
-         "rocky-adventure explore --budget 200000", _setup_explore)
+@command(
+    "explore",
+    "explore every reachable state exactly: what is reachable, and how many states",
+    "rocky-adventure explore --budget 200000",
+    _setup_explore,
+)
 def cmd_explore(args) -> int:
     import time
 
     from .explore import DEFAULT_BUDGET, Explorer
+
     story = load_story_args(args)
     budget = args.budget or DEFAULT_BUDGET
     t = time.perf_counter()
@@ -182,19 +268,29 @@ def cmd_explore(args) -> int:
         print(json.dumps(r, indent=2))
     else:
         mode = f"following seed {args.seed}" if args.seed is not None else "chance checks both ways"
-        print(f"{story.id}: {ex.states:,} distinct states ({mode}) in {elapsed:.2f} s "
-              f"({ex.states / max(elapsed, 1e-9):,.0f} states/s)")
+        print(
+            f"{story.id}: {ex.states:,} distinct states ({mode}) in {elapsed:.2f} s "
+            f"({ex.states / max(elapsed, 1e-9):,.0f} states/s)"
+        )
         if not ex.complete:
-            print(f"INCOMPLETE: the state space is larger than the budget of {budget:,} states; what is "
-                  f"listed as unreached below may still be reachable (raise --budget)")
-        print(f"scenes reached: {len(ex.scenes)}/{len(story.scenes)}; endings reached: "
-              f"{len(ex.endings)}/{len(story.endings)}")
-        for key, what in (("unreached_scenes", "scenes never reached"),
-                          ("unreached_endings", "endings never reached"),
-                          ("never_open_choices", "choices never open")):
+            print(
+                f"INCOMPLETE: the state space is larger than the budget of {budget:,} states; what is "
+                f"listed as unreached below may still be reachable (raise --budget)"
+            )
+        print(
+            f"scenes reached: {len(ex.scenes)}/{len(story.scenes)}; endings reached: "
+            f"{len(ex.endings)}/{len(story.endings)}"
+        )
+        for key, what in (
+            ("unreached_scenes", "scenes never reached"),
+            ("unreached_endings", "endings never reached"),
+            ("never_open_choices", "choices never open"),
+        ):
             if r[key]:
                 shown = r[key][:25]
-                more = f", ... ({len(r[key]) - 25} more; --json lists all)" if len(r[key]) > 25 else ""
+                more = (
+                    f", ... ({len(r[key]) - 25} more; --json lists all)" if len(r[key]) > 25 else ""
+                )
                 print(f"  {what}{'' if ex.complete else ' yet'}: {', '.join(shown)}{more}")
         for d in r["dead_ends"]:
             print(f"  dead end in {d['scene']!r} after: {','.join(d['choices'])}")
@@ -207,53 +303,101 @@ def exploration_report(ex) -> dict:
     story = ex.story
     choices = [(s.id, c.id) for s in story.scenes.values() for c in (s.choices or ())]
     return {
-        "story": story.id, "story_hash": story.hash, "seed": ex.seed, "complete": ex.complete,
-        "budget": ex.budget, "states": ex.states,
-        "reached_scenes": len(ex.scenes), "total_scenes": len(story.scenes),
+        "story": story.id,
+        "story_hash": story.hash,
+        "seed": ex.seed,
+        "complete": ex.complete,
+        "budget": ex.budget,
+        "states": ex.states,
+        "reached_scenes": len(ex.scenes),
+        "total_scenes": len(story.scenes),
         "unreached_scenes": [s for s in story.scenes if s not in ex.scenes],
         "reached_endings": sorted(ex.endings),
         "unreached_endings": [e for e in story.endings if e not in ex.endings],
-        "never_open_choices": [f"{s}.{c}" for s, c in choices if s in ex.scenes and (s, c) not in ex.offered],
-        "dead_ends": [{"scene": k[0], "choices": [c for c, _ in ex.route(k)]} for k in ex.dead_ends[:20]],
-        "faults": [{"message": f.message, "choices": [c for c, _ in f.route] + ([f.choice] if f.choice else [])}
-                   for f in ex.faults[:20]],
+        "never_open_choices": [
+            f"{s}.{c}" for s, c in choices if s in ex.scenes and (s, c) not in ex.offered
+        ],
+        "dead_ends": [
+            {"scene": k[0], "choices": [c for c, _ in ex.route(k)]} for k in ex.dead_ends[:20]
+        ],
+        "faults": [
+            {
+                "message": f.message,
+                "choices": [c for c, _ in f.route] + ([f.choice] if f.choice else []),
+            }
+            for f in ex.faults[:20]
+        ],
     }
 
 
 # -- route -------------------------------------------------------------------
 
+
 def _setup_route(p) -> None:
     story_arg(p)
-    p.add_argument("--ending", action="append", default=[], metavar="ID",
-                   help="only the route to this ending (repeatable; default: every ending)")
-    p.add_argument("--seed", type=int, default=None, metavar="S",
-                   help="follow the dice of this seed: the route is exact for it")
-    p.add_argument("--budget", type=int, default=None, metavar="N",
-                   help="distinct states to search for proven-shortest routes before guided walks "
-                        "take over (default 40,000)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the route file here (default: print)")
+    p.add_argument(
+        "--ending",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only the route to this ending (repeatable; default: every ending)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="follow the dice of this seed: the route is exact for it",
+    )
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        metavar="N",
+        help="distinct states to search for proven-shortest routes before guided walks "
+        "take over (default 40,000)",
+    )
+    p.add_argument(
+        "--output", "-o", metavar="FILE", help="write the route file here (default: print)"
+    )
 
 
-@command("route", "the fewest-choices route to each ending, as choice ids that replay can play",
-         "rocky-adventure route --ending champion -o champion.json", _setup_route)
+@command(
+    "route",
+    "the fewest-choices route to each ending, as choice ids that replay can play",
+    "rocky-adventure route --ending champion -o champion.json",
+    _setup_route,
+)
 def cmd_route(args) -> int:
     from .explore import ROUTE_BUDGET, routes_for
     from .transcript import route_document
+
     story = load_story_args(args)
     unknown = [e for e in args.ending if e not in story.endings]
     if unknown:
-        print(f"unknown ending {unknown[0]!r} (endings: {', '.join(story.endings)})", file=sys.stderr)
+        print(
+            f"unknown ending {unknown[0]!r} (endings: {', '.join(story.endings)})", file=sys.stderr
+        )
         return EXIT_USAGE
     ex, found = routes_for(story, args.seed, args.budget or ROUTE_BUDGET, args.ending or None)
     write_or_print(json.dumps(route_document(story, found, args.seed), indent=2), args.output)
     for r in found:
         how = "shortest" if r["shortest"] else "found by guided walks, not proven shortest"
-        how += f", seed {r['seed']}" if r["exact"] else ", needs lucky dice: no seed found that plays it"
+        how += (
+            f", seed {r['seed']}"
+            if r["exact"]
+            else ", needs lucky dice: no seed found that plays it"
+        )
         print(f"{r['ending']}: {r['steps']} choices ({how})", file=sys.stderr)
-    missing = [e for e in (args.ending or list(story.endings)) if e not in {r["ending"] for r in found}]
+    missing = [
+        e for e in (args.ending or list(story.endings)) if e not in {r["ending"] for r in found}
+    ]
     if missing:
-        why = "no route exists" if ex.complete else \
-            f"not found in {ex.budget:,} states nor by guided walks (raise --budget)"
+        why = (
+            "no route exists"
+            if ex.complete
+            else f"not found in {ex.budget:,} states nor by guided walks (raise --budget)"
+        )
         print(f"no route to {', '.join(missing)}: {why}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
@@ -261,22 +405,40 @@ def cmd_route(args) -> int:
 
 # -- transcript ----------------------------------------------------------------
 
+
 def _setup_transcript(p) -> None:
-    p.add_argument("route", nargs="?", metavar="ROUTE.json",
-                   help="a route file (from `route`), a {seed, choices} object or a list of choice ids")
+    p.add_argument(
+        "route",
+        nargs="?",
+        metavar="ROUTE.json",
+        help="a route file (from `route`), a {seed, choices} object or a list of choice ids",
+    )
     story_arg(p)
-    p.add_argument("--ending", metavar="ID", help="of a route file with several routes, only this one")
+    p.add_argument(
+        "--ending", metavar="ID", help="of a route file with several routes, only this one"
+    )
     p.add_argument("--choices", metavar="IDS", help="comma-separated choice ids instead of a file")
-    p.add_argument("--seed", type=int, default=None, metavar="S",
-                   help="the seed (default: the route's, else 0)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the transcript here (default: print)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="the seed (default: the route's, else 0)",
+    )
+    p.add_argument(
+        "--output", "-o", metavar="FILE", help="write the transcript here (default: print)"
+    )
 
 
-@command("transcript", "play a list of choices and print all the text, for golden-transcript tests",
-         "rocky-adventure route --ending champion -o r.json && rocky-adventure transcript r.json",
-         _setup_transcript)
+@command(
+    "transcript",
+    "play a list of choices and print all the text, for golden-transcript tests",
+    "rocky-adventure route --ending champion -o r.json && rocky-adventure transcript r.json",
+    _setup_transcript,
+)
 def cmd_transcript(args) -> int:
     from .transcript import RouteError, parse_routes, transcript
+
     story = load_story_args(args)
     try:
         if args.choices is not None:
@@ -290,8 +452,11 @@ def cmd_transcript(args) -> int:
             routes = parse_routes(data, args.seed or 0)
             made_for = data.get("story_hash") if isinstance(data, dict) else None
             if made_for and made_for != story.hash:
-                print(f"{args.route}: warning: the route was made for another version of the story "
-                      f"(or other --pack options); it may not play", file=sys.stderr)
+                print(
+                    f"{args.route}: warning: the route was made for another version of the story "
+                    f"(or other --pack options); it may not play",
+                    file=sys.stderr,
+                )
         else:
             print("give a route file or --choices", file=sys.stderr)
             return EXIT_USAGE
@@ -317,19 +482,33 @@ def cmd_transcript(args) -> int:
 
 # -- graph ---------------------------------------------------------------------
 
+
 def _setup_graph(p) -> None:
     story_arg(p)
-    p.add_argument("--format", choices=("dot", "mermaid"), default=None,
-                   help="dot (Graphviz) or mermaid (default: dot, or from --output's extension)")
+    p.add_argument(
+        "--format",
+        choices=("dot", "mermaid"),
+        default=None,
+        help="dot (Graphviz) or mermaid (default: dot, or from --output's extension)",
+    )
     p.add_argument("--chapter", metavar="ID", help="only the scenes of this chapter")
-    p.add_argument("--output", "-o", metavar="FILE",
-                   help="write here; .svg/.png/.pdf are drawn with Graphviz's dot when it is installed")
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write here; .svg/.png/.pdf are drawn with Graphviz's dot when it is installed",
+    )
 
 
-@command("graph", "draw the scene graph as Graphviz dot or Mermaid, by chapter",
-         "rocky-adventure graph --chapter siberia -o siberia.svg", _setup_graph)
+@command(
+    "graph",
+    "draw the scene graph as Graphviz dot or Mermaid, by chapter",
+    "rocky-adventure graph --chapter siberia -o siberia.svg",
+    _setup_graph,
+)
 def cmd_graph(args) -> int:
     from .graph import render_with_dot, to_dot, to_mermaid
+
     story = load_story_args(args)
     out = args.output
     ext = out.rsplit(".", 1)[-1].lower() if out and "." in out else ""
@@ -343,8 +522,11 @@ def cmd_graph(args) -> int:
         try:
             render_with_dot(text, out)
         except FileNotFoundError:
-            print(f"cannot draw {out}: Graphviz's 'dot' is not installed (install graphviz, or write "
-                  f"{out.rsplit('.', 1)[0]}.dot and render it elsewhere)", file=sys.stderr)
+            print(
+                f"cannot draw {out}: Graphviz's 'dot' is not installed (install graphviz, or write "
+                f"{out.rsplit('.', 1)[0]}.dot and render it elsewhere)",
+                file=sys.stderr,
+            )
             return EXIT_ERROR
         except (RuntimeError, OSError) as e:
             print(f"dot failed: {e}", file=sys.stderr)
@@ -356,19 +538,32 @@ def cmd_graph(args) -> int:
 
 # -- new-pack --------------------------------------------------------------------
 
+
 def _setup_new_pack(p) -> None:
-    p.add_argument("name", metavar="NAME", help="the pack's folder (its last part, made an id, names the pack)")
-    p.add_argument("--story", metavar="DIR", help="the story the pack extends (default: the bundled story)")
-    p.add_argument("--hook", metavar="SCENE",
-                   help="the story's scene to add the pack's first choice to (default: the first with choices)")
+    p.add_argument(
+        "name", metavar="NAME", help="the pack's folder (its last part, made an id, names the pack)"
+    )
+    p.add_argument(
+        "--story", metavar="DIR", help="the story the pack extends (default: the bundled story)"
+    )
+    p.add_argument(
+        "--hook",
+        metavar="SCENE",
+        help="the story's scene to add the pack's first choice to (default: the first with choices)",
+    )
     p.add_argument("--no-cache", action="store_true", help="do not use the load cache")
 
 
-@command("new-pack", "create a branch pack with a sample branch that passes check",
-         "rocky-adventure new-pack my_branch && rocky-adventure check --pack my_branch", _setup_new_pack)
+@command(
+    "new-pack",
+    "create a branch pack with a sample branch that passes check",
+    "rocky-adventure new-pack my_branch && rocky-adventure check --pack my_branch",
+    _setup_new_pack,
+)
 def cmd_new_pack(args) -> int:
     from ..cli import load
     from .newpack import scaffold
+
     story = load(args.story, args.no_cache)
     folder = Path(args.name)
     try:
@@ -382,6 +577,8 @@ def cmd_new_pack(args) -> int:
     for f in files:
         print(f"wrote {f}")
     flag = f" --story {args.story}" if args.story else ""
-    print(f"\nnext: rocky-adventure check{flag} --pack {folder}\n      rocky-adventure play{flag} --pack {folder}"
-          f"\n(docs/authoring.md walks through it)")
+    print(
+        f"\nnext: rocky-adventure check{flag} --pack {folder}\n      rocky-adventure play{flag} --pack {folder}"
+        f"\n(docs/authoring.md walks through it)"
+    )
     return EXIT_OK

@@ -44,6 +44,7 @@ class StartError(ValueError):
 
 # -- starting anywhere ----------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Start:
     """Where a playthrough starts: the story's start scene, or `scene`,
@@ -55,8 +56,13 @@ class Start:
     seed: int = 0
 
     @classmethod
-    def parse(cls, story: Story | None, scene: str | None = None, sets: list[str] | tuple = (),
-              seed: int = 0) -> Start:
+    def parse(
+        cls,
+        story: Story | None,
+        scene: str | None = None,
+        sets: list[str] | tuple = (),
+        seed: int = 0,
+    ) -> Start:
         """From `--from SCENE` and `--set NAME=VALUE ...`; with a story,
         checked at once (StartError)."""
         pairs = []
@@ -87,14 +93,18 @@ def parse_value(story: Story, name: str, text: str):
             lo = var.min if var.min is not None else value
             hi = var.max if var.max is not None else value
             if not lo <= value <= hi:
-                raise StartError(f"variable {name!r} must be between {var.min} and {var.max}; got {value}")
+                raise StartError(
+                    f"variable {name!r} must be between {var.min} and {var.max}; got {value}"
+                )
             return value
         if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
             text = text[1:-1]
         return text
     if name in story.scenes:
         if not text.isdigit():
-            raise StartError(f"{name!r} is a scene: its value is a visit count (0 or more); got {text!r}")
+            raise StartError(
+                f"{name!r} is a scene: its value is a visit count (0 or more); got {text!r}"
+            )
         return int(text)
     close = difflib.get_close_matches(name, list(story.var_index) + list(story.scenes), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -126,6 +136,7 @@ def start_state(story: Story, start: Start | None = None) -> State:
 
 
 # -- replaying a path on a new story --------------------------------------------------
+
 
 @dataclass(slots=True)
 class Replayed:
@@ -166,6 +177,7 @@ def replay_path(story: Story, path, start: Start | None = None) -> Replayed:
 
 # -- watching files ---------------------------------------------------------------------
 
+
 class Watcher:
     """Notices when a YAML file below the watched folders is saved, added
     or removed, by polling modification times and sizes (no threads, no
@@ -184,8 +196,11 @@ class Watcher:
                 files = []
                 for dirpath, dirnames, filenames in os.walk(root):
                     dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                    files += [os.path.join(dirpath, f) for f in filenames
-                              if f.endswith((".yaml", ".yml")) and not f.startswith(".")]
+                    files += [
+                        os.path.join(dirpath, f)
+                        for f in filenames
+                        if f.endswith((".yaml", ".yml")) and not f.startswith(".")
+                    ]
             for f in files:
                 try:
                     st = os.stat(f)
@@ -204,6 +219,7 @@ class Watcher:
 
 # -- the session --------------------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class Reloaded:
     story: Story | None  # the new story; None when it has errors (keep the old one)
@@ -221,23 +237,34 @@ class Reloaded:
 class DevSession:
     """A story (with packs) under live authoring."""
 
-    def __init__(self, story_dir: str | os.PathLike | None = None, packs: list | tuple = (),
-                 installed: str | os.PathLike | None = None, start: Start | None = None):
+    def __init__(
+        self,
+        story_dir: str | os.PathLike | None = None,
+        packs: list | tuple = (),
+        installed: str | os.PathLike | None = None,
+        start: Start | None = None,
+    ):
         from ..engine.loader import bundled_story_dir
+
         self.story_dir = story_dir
         self.packs = list(packs)
         self.installed = installed
         self.start = start or Start()
         self.story = self.load()  # raises StoryLoadError: a story that does not load cannot start
         start_state(self.story, self.start)  # raises StartError
-        roots = [Path(story_dir) if story_dir is not None else bundled_story_dir(), *map(Path, self.packs)]
+        roots = [
+            Path(story_dir) if story_dir is not None else bundled_story_dir(),
+            *map(Path, self.packs),
+        ]
         if installed is not None:
             roots += installed_packs(installed)
             roots.append(Path(installed))
         self.watcher = Watcher(roots)
 
     def load(self) -> Story:
-        return load_story_with_packs(self.story_dir, self.packs, installed=self.installed, cache=False)
+        return load_story_with_packs(
+            self.story_dir, self.packs, installed=self.installed, cache=False
+        )
 
     def new_state(self) -> State:
         return start_state(self.story, self.start)
@@ -252,8 +279,12 @@ class DevSession:
             r = replay_path(story, list(state.path), self.start)
         except StartError as e:
             where = self.story_dir or "story"
-            return Reloaded(None, None, [Diagnostic(str(where), 0, 0, "RA005", f"the start no longer fits: {e}")],
-                            changed or [])
+            return Reloaded(
+                None,
+                None,
+                [Diagnostic(str(where), 0, 0, "RA005", f"the start no longer fits: {e}")],
+                changed or [],
+            )
         self.story = story
         return Reloaded(story, r.state, [], changed or [], r.replayed, r.stopped)
 

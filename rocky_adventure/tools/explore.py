@@ -69,7 +69,9 @@ class Exploration:
     endings: dict = field(default_factory=dict)  # ending id -> first state key reaching it
     dead_ends: list = field(default_factory=list)  # state keys with no open choice
     faults: list = field(default_factory=list)  # Fault
-    parents: dict = field(default_factory=dict, repr=False)  # key -> (parent key, choice id, outcome)
+    parents: dict = field(
+        default_factory=dict, repr=False
+    )  # key -> (parent key, choice id, outcome)
     stopped_early: bool = False  # stopped once every wanted ending was found
 
     def route(self, key) -> list[tuple[str, str | None]]:
@@ -102,8 +104,14 @@ class Explorer:
 
     def key(self, c: Cursor) -> tuple:
         visits = c.visits
-        return (c.scene.id, self.project(c.v), tuple([visits.get(s, 0) for s in self.flow_scenes]),
-                c.turns if self.turns_read else 0, frozenset(c.once), c.rng if self.seed is not None else 0)
+        return (
+            c.scene.id,
+            self.project(c.v),
+            tuple([visits.get(s, 0) for s in self.flow_scenes]),
+            c.turns if self.turns_read else 0,
+            frozenset(c.once),
+            c.rng if self.seed is not None else 0,
+        )
 
     def cursor(self, key: tuple) -> Cursor:
         story = self.story
@@ -163,7 +171,9 @@ class Explorer:
             succ.extend(made)
         return [ch.id for ch in opts], succ, faults
 
-    def run(self, budget: int = DEFAULT_BUDGET, want_endings: set[str] | None = None) -> Exploration:
+    def run(
+        self, budget: int = DEFAULT_BUDGET, want_endings: set[str] | None = None
+    ) -> Exploration:
         """Explore up to `budget` distinct states breadth-first. With
         `want_endings`, stop as soon as each of them has been reached."""
         story = self.story
@@ -285,8 +295,12 @@ def explore(story: Story, seed: int | None = None, budget: int = DEFAULT_BUDGET)
     return Explorer(story, seed).run(budget)
 
 
-def routes(story: Story, seed: int | None = None, budget: int = DEFAULT_BUDGET,
-           endings: list[str] | None = None) -> tuple[Exploration, dict[str, list]]:
+def routes(
+    story: Story,
+    seed: int | None = None,
+    budget: int = DEFAULT_BUDGET,
+    endings: list[str] | None = None,
+) -> tuple[Exploration, dict[str, list]]:
     """The fewest-choices route to each ending (or the given ones):
     ending id -> [(choice id, outcome), ...]."""
     want = set(endings) if endings else set(story.endings)
@@ -309,8 +323,13 @@ WALKS = 48  # guided walks per missing ending in each round
 GREED = (0.8, 0.5, 0.25, 0.0)
 
 
-def routes_for(story: Story, seed: int | None = None, budget: int = ROUTE_BUDGET,
-               endings: list[str] | None = None, walks: int = WALKS) -> tuple[Exploration, list[dict]]:
+def routes_for(
+    story: Story,
+    seed: int | None = None,
+    budget: int = ROUTE_BUDGET,
+    endings: list[str] | None = None,
+    walks: int = WALKS,
+) -> tuple[Exploration, list[dict]]:
     """Routes ready for a route file, one per ending (or the given ones).
 
     First a breadth-first search over exact states, up to `budget` states:
@@ -329,29 +348,53 @@ def routes_for(story: Story, seed: int | None = None, budget: int = ROUTE_BUDGET
         choices = [c for c, _ in route]
         use = seed if seed is not None else find_seed(story, choices, ending, tries=200)
         if use is not None or any(o is not None for _, o in route):
-            out[ending] = {"ending": ending, "seed": use, "exact": use is not None, "shortest": True,
-                           "steps": len(choices), "choices": choices, "outcomes": [o for _, o in route]}
+            out[ending] = {
+                "ending": ending,
+                "seed": use,
+                "exact": use is not None,
+                "shortest": True,
+                "steps": len(choices),
+                "choices": choices,
+                "outcomes": [o for _, o in route],
+            }
     missing = [e for e in want if e not in out or not out[e]["exact"]]
     if missing and not ex.complete:
         walked = guided_walks(story, missing, seed, walks)
         for ending, (use, choices) in walked.items():
             if ending not in out:
-                out[ending] = {"ending": ending, "seed": use, "exact": True, "shortest": False,
-                               "steps": len(choices), "choices": choices, "outcomes": [None] * len(choices)}
+                out[ending] = {
+                    "ending": ending,
+                    "seed": use,
+                    "exact": True,
+                    "shortest": False,
+                    "steps": len(choices),
+                    "choices": choices,
+                    "outcomes": [None] * len(choices),
+                }
             elif not out[ending]["exact"]:
-                out[ending]["alternative"] = {"seed": use, "exact": True, "steps": len(choices),
-                                              "choices": choices}
+                out[ending]["alternative"] = {
+                    "seed": use,
+                    "exact": True,
+                    "steps": len(choices),
+                    "choices": choices,
+                }
     return ex, [out[e] for e in want if e in out]
 
 
-def guided_walks(story: Story, endings: list[str], seed: int | None = None, walks: int = WALKS,
-                 step_limit: int = 5_000) -> dict[str, tuple[int, list[str]]]:
+def guided_walks(
+    story: Story,
+    endings: list[str],
+    seed: int | None = None,
+    walks: int = WALKS,
+    step_limit: int = 5_000,
+) -> dict[str, tuple[int, list[str]]]:
     """Short replayable routes to the given endings, found by walks that
     mostly take an open choice nearest the ending in the scene graph (less
     and less so in each round of GREED). Each walk plays one seed (the given one, else 0, 1, ...),
     so its route is exact for it; a state met twice cuts the loop between.
     Returns ending -> (seed, choices), keeping the shortest found."""
     from ..engine.rng import Random
+
     ex = Explorer(story, 0)  # keys that include the RNG: loops are cut only when nothing differs
     best: dict[str, tuple[int, list[str]]] = {}
     rnd = Random(0x0A11CE if seed is None else seed ^ 0x0A11CE)
@@ -384,8 +427,9 @@ def _choice_distances(story: Story, dist: dict[str, int]) -> dict[tuple[str, str
             for ch in scene.choices:
                 out[(scene.id, ch.id)] = min((dist.get(t, inf) for t in ch.targets), default=inf)
         elif scene.next is not None:
-            out[(scene.id, CONTINUE.id)] = min((dist.get(t, inf) for b in scene.next for t in b.targets),
-                                               default=inf)
+            out[(scene.id, CONTINUE.id)] = min(
+                (dist.get(t, inf) for b in scene.next for t in b.targets), default=inf
+            )
     return out
 
 
@@ -412,9 +456,9 @@ def _walk(ex: Explorer, story: Story, seed: int, score: dict, rnd, step_limit: i
             k = ex.key(c)
             j = seen.get(k)
             if j is not None:  # back where we were: cut the loop
-                for old in keys[j + 1:]:
+                for old in keys[j + 1 :]:
                     del seen[old]
-                del keys[j + 1:]
+                del keys[j + 1 :]
                 del choices[j:]
             else:
                 seen[k] = len(keys)
@@ -424,10 +468,13 @@ def _walk(ex: Explorer, story: Story, seed: int, score: dict, rnd, step_limit: i
     return c.ending, choices
 
 
-def find_seed(story: Story, choices: list[str], ending: str, tries: int = 2000, start: int = 0) -> int | None:
+def find_seed(
+    story: Story, choices: list[str], ending: str, tries: int = 2000, start: int = 0
+) -> int | None:
     """The first seed from `start` under which playing `choices` reaches
     `ending` (routes through chance checks need the dice to agree)."""
     from ..engine.play import IllegalChoice
+
     for seed in range(start, start + tries):
         c = Cursor.start(story, seed)
         try:

@@ -59,10 +59,12 @@ def _label(story: Story, s: Scene) -> str:
 
 def to_dot(story: Story, chapter: str | None = None) -> str:
     scenes = _select(story, chapter)
-    out = [f"digraph {_q(story.id)} {{",
-           f"  label={_q(story.title + (f' ({chapter})' if chapter else ''))}; labelloc=t; rankdir=TB;",
-           '  node [shape=box, style="rounded,filled", fillcolor=white, fontname="Helvetica"];',
-           '  edge [fontname="Helvetica", fontsize=10];']
+    out = [
+        f"digraph {_q(story.id)} {{",
+        f"  label={_q(story.title + (f' ({chapter})' if chapter else ''))}; labelloc=t; rankdir=TB;",
+        '  node [shape=box, style="rounded,filled", fillcolor=white, fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
     for c, members in _by_chapter(story, scenes):
         out.append(f"  subgraph {_q('cluster_' + c.id)} {{")
         out.append(f"    label={_q(c.title)}; style=rounded; color=gray60;")
@@ -129,12 +131,15 @@ def render_with_dot(dot_text: str, output: str) -> None:
     FileNotFoundError when dot is not installed, RuntimeError on failure."""
     import shutil
     import subprocess
+
     exe = shutil.which("dot")
     if exe is None:
         raise FileNotFoundError("Graphviz's 'dot' is not installed")
     fmt = output.rsplit(".", 1)[-1].lower()
-    r = subprocess.run([exe, f"-T{fmt}", "-o", output], input=dot_text.encode(), capture_output=True,
-                       timeout=120)
+    r = subprocess.run(
+        [exe, f"-T{fmt}", "-o", output], input=dot_text.encode(), capture_output=True, timeout=120
+    )
     if r.returncode != 0:
-        raise RuntimeError(r.stderr.decode(errors="replace").strip() or f"dot exited with {r.returncode}")
-
+        raise RuntimeError(
+            r.stderr.decode(errors="replace").strip() or f"dot exited with {r.returncode}"
+        )

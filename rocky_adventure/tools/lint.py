@@ -38,20 +38,40 @@ class Lint:
 
 
 W, INFO = Severity.WARNING, Severity.INFO
-LINTS: dict[str, Lint] = {lint.code: lint for lint in (
-    Lint("RA101", "unreachable-scene", W, "a scene the player can never reach"),
-    Lint("RA102", "dead-end", W, "a scene where the player can be left with no way on"),
-    Lint("RA103", "condition-never-true", W, "a choice or branch whose condition never holds"),
-    Lint("RA104", "variable-never-written", W, "a variable read by conditions or effects but never changed"),
-    Lint("RA105", "variable-never-read", W, "a variable changed but never read"),
-    Lint("RA106", "variable-unused", W, "a variable declared and never used"),
-    Lint("RA107", "ending-never-reached", W, "an ending no playthrough can reach"),
-    Lint("RA108", "effect-out-of-range", W, "an effect that pushes a variable past its declared range"),
-    Lint("RA109", "duplicate-choice-text", W, "two choices of a scene with the same text"),
-    Lint("RA110", "suspicious-interpolation", W, "text that looks like an interpolation but is not one"),
-    Lint("RA111", "long-scene", INFO, f"a scene longer than {LONG_SCENE_WORDS} words"),
-    Lint("RA112", "chance-always-same", W, "a chance check that always succeeds or always fails"),
-)}
+LINTS: dict[str, Lint] = {
+    lint.code: lint
+    for lint in (
+        Lint("RA101", "unreachable-scene", W, "a scene the player can never reach"),
+        Lint("RA102", "dead-end", W, "a scene where the player can be left with no way on"),
+        Lint("RA103", "condition-never-true", W, "a choice or branch whose condition never holds"),
+        Lint(
+            "RA104",
+            "variable-never-written",
+            W,
+            "a variable read by conditions or effects but never changed",
+        ),
+        Lint("RA105", "variable-never-read", W, "a variable changed but never read"),
+        Lint("RA106", "variable-unused", W, "a variable declared and never used"),
+        Lint("RA107", "ending-never-reached", W, "an ending no playthrough can reach"),
+        Lint(
+            "RA108",
+            "effect-out-of-range",
+            W,
+            "an effect that pushes a variable past its declared range",
+        ),
+        Lint("RA109", "duplicate-choice-text", W, "two choices of a scene with the same text"),
+        Lint(
+            "RA110",
+            "suspicious-interpolation",
+            W,
+            "text that looks like an interpolation but is not one",
+        ),
+        Lint("RA111", "long-scene", INFO, f"a scene longer than {LONG_SCENE_WORDS} words"),
+        Lint(
+            "RA112", "chance-always-same", W, "a chance check that always succeeds or always fails"
+        ),
+    )
+}
 
 
 def _d(code: str, file: str, line: int, col: int, msg: str) -> Diagnostic:
@@ -106,38 +126,83 @@ class _Linter:
                 if ch.cond is not None:
                     if dom.can_be(ch.cond, True) is False:
                         self.never.add((scene.id, i))
-                        self.out.append(_at("RA103", ch.cond, f"the condition of {what}, {ch.cond.source!r}, "
-                                                              f"can never be true"))
-                    elif (ex is not None and ch.id and scene.id in ex.scenes
-                          and (scene.id, ch.id) not in ex.offered):
-                        self.out.append(_at("RA103", ch.cond, f"{what} is never open: its condition "
-                                                              f"{ch.cond.source!r} is false in every reachable "
-                                                              f"state ({ex.states} explored)"))
+                        self.out.append(
+                            _at(
+                                "RA103",
+                                ch.cond,
+                                f"the condition of {what}, {ch.cond.source!r}, can never be true",
+                            )
+                        )
+                    elif (
+                        ex is not None
+                        and ch.id
+                        and scene.id in ex.scenes
+                        and (scene.id, ch.id) not in ex.offered
+                    ):
+                        self.out.append(
+                            _at(
+                                "RA103",
+                                ch.cond,
+                                f"{what} is never open: its condition "
+                                f"{ch.cond.source!r} is false in every reachable "
+                                f"state ({ex.states} explored)",
+                            )
+                        )
                 if ch.chance is not None:
                     out = dom.outcomes(ch.chance)
                     if out:
                         odds = [o[0] for o in out]
                         if all(x <= 0 for x in odds):
-                            self.out.append(_at("RA112", ch.chance, f"the chance check of {what} never succeeds: "
-                                                                    f"its odds {ch.chance.source!r} are never above 0"))
+                            self.out.append(
+                                _at(
+                                    "RA112",
+                                    ch.chance,
+                                    f"the chance check of {what} never succeeds: "
+                                    f"its odds {ch.chance.source!r} are never above 0",
+                                )
+                            )
                         elif all(x >= 100 for x in odds):
-                            self.out.append(_at("RA112", ch.chance, f"the chance check of {what} never fails: "
-                                                                    f"its odds {ch.chance.source!r} are always "
-                                                                    f"100 or more"))
+                            self.out.append(
+                                _at(
+                                    "RA112",
+                                    ch.chance,
+                                    f"the chance check of {what} never fails: "
+                                    f"its odds {ch.chance.source!r} are always "
+                                    f"100 or more",
+                                )
+                            )
 
     # RA101 ---------------------------------------------------------------
     def unreachable(self, reach: set[str]) -> None:
         ex = self.ex
         for scene in self.story.scenes.values():
             if scene.id not in self.static_reach:
-                self.out.append(_at("RA101", scene, f"scene {scene.id!r} is never reached: no choice leads "
-                                                    f"to it from the start scene"))
+                self.out.append(
+                    _at(
+                        "RA101",
+                        scene,
+                        f"scene {scene.id!r} is never reached: no choice leads "
+                        f"to it from the start scene",
+                    )
+                )
             elif scene.id not in reach:
-                self.out.append(_at("RA101", scene, f"scene {scene.id!r} is never reached: every way to it "
-                                                    f"needs a condition that can never be true"))
+                self.out.append(
+                    _at(
+                        "RA101",
+                        scene,
+                        f"scene {scene.id!r} is never reached: every way to it "
+                        f"needs a condition that can never be true",
+                    )
+                )
             elif ex is not None and scene.id not in ex.scenes:
-                self.out.append(_at("RA101", scene, f"scene {scene.id!r} is never reached: no playthrough "
-                                                    f"gets there (all {ex.states} reachable states explored)"))
+                self.out.append(
+                    _at(
+                        "RA101",
+                        scene,
+                        f"scene {scene.id!r} is never reached: no playthrough "
+                        f"gets there (all {ex.states} reachable states explored)",
+                    )
+                )
 
     # RA102 ---------------------------------------------------------------
     def dead_ends(self, reach: set[str]) -> None:
@@ -150,8 +215,14 @@ class _Linter:
                     continue
                 found.add(sid)
                 scene = self.story.scenes[sid]
-                self.out.append(_at("RA102", scene, f"the player can get stuck in scene {sid!r}: no choice is "
-                                                    f"open after {_route_text(explored.route(k))}"))
+                self.out.append(
+                    _at(
+                        "RA102",
+                        scene,
+                        f"the player can get stuck in scene {sid!r}: no choice is "
+                        f"open after {_route_text(explored.route(k))}",
+                    )
+                )
         if self.ex is not None:
             return  # exact: every dead end was found above
         dom = self.domains
@@ -167,12 +238,24 @@ class _Linter:
                 continue
             if scene.next is not None:
                 last = exits[-1]
-                self.out.append(_at("RA102", last, f"no branch of 'next' in scene {scene.id!r} may match "
-                                                   f"(the game stops with an error): end with a branch "
-                                                   f"without 'if'"))
+                self.out.append(
+                    _at(
+                        "RA102",
+                        last,
+                        f"no branch of 'next' in scene {scene.id!r} may match "
+                        f"(the game stops with an error): end with a branch "
+                        f"without 'if'",
+                    )
+                )
             else:
-                self.out.append(_at("RA102", scene, f"the player may get stuck in scene {scene.id!r}: "
-                                                    f"every choice has a condition and they can all be false"))
+                self.out.append(
+                    _at(
+                        "RA102",
+                        scene,
+                        f"the player may get stuck in scene {scene.id!r}: "
+                        f"every choice has a condition and they can all be false",
+                    )
+                )
 
     # RA104-RA106 ---------------------------------------------------------
     def variables(self) -> None:
@@ -183,15 +266,29 @@ class _Linter:
             read = bool(uses) or var.name in f.display_reads
             writes = f.writes.get(var.name, [])
             if not read and not writes:
-                self.out.append(_at("RA106", var, f"variable {var.name!r} is declared but never used"))
+                self.out.append(
+                    _at("RA106", var, f"variable {var.name!r} is declared but never used")
+                )
             elif not writes and flow:
                 u = flow[0].expr
-                self.out.append(_at("RA104", var, f"variable {var.name!r} is read (first at {u.where()}) but "
-                                                  f"never changed, so it is always {_show(var.default)}"))
+                self.out.append(
+                    _at(
+                        "RA104",
+                        var,
+                        f"variable {var.name!r} is read (first at {u.where()}) but "
+                        f"never changed, so it is always {_show(var.default)}",
+                    )
+                )
             elif writes and not read:
                 e, file = writes[0]
-                self.out.append(_at("RA105", var, f"variable {var.name!r} is changed (first at "
-                                                  f"{file}:{e.line}:{e.col}) but never read"))
+                self.out.append(
+                    _at(
+                        "RA105",
+                        var,
+                        f"variable {var.name!r} is changed (first at "
+                        f"{file}:{e.line}:{e.col}) but never read",
+                    )
+                )
 
     # RA107 ---------------------------------------------------------------
     def endings(self, reach: set[str]) -> None:
@@ -203,14 +300,31 @@ class _Linter:
         for ending in self.story.endings.values():
             scenes = used.get(ending.id)
             if not scenes:
-                self.out.append(_at("RA107", ending, f"ending {ending.id!r} is never reached: no scene "
-                                                     f"ends with it"))
+                self.out.append(
+                    _at(
+                        "RA107",
+                        ending,
+                        f"ending {ending.id!r} is never reached: no scene ends with it",
+                    )
+                )
             elif not any(s in reach for s in scenes):
-                self.out.append(_at("RA107", ending, f"ending {ending.id!r} is never reached: its scenes "
-                                                     f"({', '.join(scenes)}) are unreachable"))
+                self.out.append(
+                    _at(
+                        "RA107",
+                        ending,
+                        f"ending {ending.id!r} is never reached: its scenes "
+                        f"({', '.join(scenes)}) are unreachable",
+                    )
+                )
             elif ex is not None and ending.id not in ex.endings:
-                self.out.append(_at("RA107", ending, f"ending {ending.id!r} is never reached in any of the "
-                                                     f"{ex.states} reachable states"))
+                self.out.append(
+                    _at(
+                        "RA107",
+                        ending,
+                        f"ending {ending.id!r} is never reached in any of the "
+                        f"{ex.states} reachable states",
+                    )
+                )
 
     # RA108 ---------------------------------------------------------------
     def ranges(self) -> None:
@@ -230,15 +344,29 @@ class _Linter:
                     if e.op == "set":
                         bad = [x for x in vals if not var.min <= x <= var.max]
                         if bad:
-                            self.out.append(_d("RA108", e.value.file, e.line, e.col,
-                                               f"'set' can give {var.name!r} the value {_show(bad[0])}, outside "
-                                               f"its range {rng}; it is clamped"))
+                            self.out.append(
+                                _d(
+                                    "RA108",
+                                    e.value.file,
+                                    e.line,
+                                    e.col,
+                                    f"'set' can give {var.name!r} the value {_show(bad[0])}, outside "
+                                    f"its range {rng}; it is clamped",
+                                )
+                            )
                     else:
                         big = [x for x in vals if abs(x) > span]
                         if big:
-                            self.out.append(_d("RA108", e.value.file, e.line, e.col,
-                                               f"'{e.op}' of {_show(big[0])} to {var.name!r} pushes it past its "
-                                               f"whole range {rng}"))
+                            self.out.append(
+                                _d(
+                                    "RA108",
+                                    e.value.file,
+                                    e.line,
+                                    e.col,
+                                    f"'{e.op}' of {_show(big[0])} to {var.name!r} pushes it past its "
+                                    f"whole range {rng}",
+                                )
+                            )
 
     # RA109 ---------------------------------------------------------------
     def duplicate_texts(self) -> None:
@@ -252,8 +380,14 @@ class _Linter:
                         both = dom.outcomes(other.cond, ch.cond)
                         if both is not None and (True, True) not in both:
                             continue  # never open together
-                    self.out.append(_at("RA109", ch, f"choice {ch.id!r} has the same text as choice "
-                                                     f"{other.id!r} (line {other.line}) in scene {scene.id!r}"))
+                    self.out.append(
+                        _at(
+                            "RA109",
+                            ch,
+                            f"choice {ch.id!r} has the same text as choice "
+                            f"{other.id!r} (line {other.line}) in scene {scene.id!r}",
+                        )
+                    )
                     break
                 seen.setdefault(key, []).append(ch)
 
@@ -274,22 +408,40 @@ class _Linter:
         for kind, p in _parts(t.parts):
             if kind == "expr":
                 if p.type == BOOL:
-                    self.out.append(_at("RA110", p, f"{{{p.source}}} shows 'true' or 'false' to the player: "
-                                                    f"use {{if {p.source}}}...{{end}}"))
+                    self.out.append(
+                        _at(
+                            "RA110",
+                            p,
+                            f"{{{p.source}}} shows 'true' or 'false' to the player: "
+                            f"use {{if {p.source}}}...{{end}}",
+                        )
+                    )
                 continue
             for m in _LOOKALIKE.finditer(p):
                 name = m.group("n1") or m.group("n2") or m.group("n3")
                 if name in names:
-                    self.out.append(_at("RA110", owner, f"{m.group(0)!r} is shown as written, not as the value "
-                                                        f"of {name!r}: write {{{name}}}"))
+                    self.out.append(
+                        _at(
+                            "RA110",
+                            owner,
+                            f"{m.group(0)!r} is shown as written, not as the value "
+                            f"of {name!r}: write {{{name}}}",
+                        )
+                    )
 
     # RA111 ---------------------------------------------------------------
     def long_scenes(self) -> None:
         for scene in self.story.scenes.values():
             n = longest_words(scene.text.parts)
             if n > LONG_SCENE_WORDS:
-                self.out.append(_at("RA111", scene, f"scene {scene.id!r} is {n} words long (more than "
-                                                    f"{LONG_SCENE_WORDS}): consider splitting it"))
+                self.out.append(
+                    _at(
+                        "RA111",
+                        scene,
+                        f"scene {scene.id!r} is {n} words long (more than "
+                        f"{LONG_SCENE_WORDS}): consider splitting it",
+                    )
+                )
 
     # RA009: faults found while exploring ---------------------------------
     def faults(self) -> None:
@@ -299,13 +451,18 @@ class _Linter:
         seen = set()
         for fault in ex.faults:
             m = _WHERE.match(fault.message)
-            file, line, col, msg = (m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)) if m else \
-                (self.story.root, 0, 0, fault.message)
+            file, line, col, msg = (
+                (m.group(1), int(m.group(2)), int(m.group(3)), m.group(4))
+                if m
+                else (self.story.root, 0, 0, fault.message)
+            )
             if (file, line, col) in seen:
                 continue
             seen.add((file, line, col))
             route = fault.route + ([(fault.choice, None)] if fault.choice else [])
-            self.out.append(Diagnostic(file, line, col, E_RUNTIME, f"{msg} (after {_route_text(route)})"))
+            self.out.append(
+                Diagnostic(file, line, col, E_RUNTIME, f"{msg} (after {_route_text(route)})")
+            )
 
 
 _WHERE = re.compile(r"^(.*?):(\d+):(\d+): error: (.*)$", re.S)
@@ -350,10 +507,13 @@ def _text_key(t: Template | None) -> str:
 
 def _show(v) -> str:
     from ..engine.expr import format_value
+
     return repr(v) if isinstance(v, str) else format_value(v)
 
 
-def lint(story: Story, budget: int = CHECK_BUDGET, exploration: Exploration | None = None) -> list[Diagnostic]:
+def lint(
+    story: Story, budget: int = CHECK_BUDGET, exploration: Exploration | None = None
+) -> list[Diagnostic]:
     """Every lint finding, at its default severity, sorted by place.
     Exploration (up to `budget` states; 0 turns it off) lets the lints
     respect conditions; a given exploration is used as it is."""
@@ -362,8 +522,13 @@ def lint(story: Story, budget: int = CHECK_BUDGET, exploration: Exploration | No
 
 # -- severities ------------------------------------------------------------
 
-def apply_levels(diags: list[Diagnostic], manifest: dict[str, str] | None = None,
-                 overrides: dict[str, str] | None = None, strict: bool = False) -> list[Diagnostic]:
+
+def apply_levels(
+    diags: list[Diagnostic],
+    manifest: dict[str, str] | None = None,
+    overrides: dict[str, str] | None = None,
+    strict: bool = False,
+) -> list[Diagnostic]:
     """Each lint's severity from the manifest's `lints:`, then the command
     line's; 'ignore' drops it; strict turns warnings into errors."""
     manifest = manifest or {}
@@ -391,6 +556,7 @@ def unknown_codes(levels: dict[str, str]) -> list[str]:
 
 # -- output ------------------------------------------------------------------
 
+
 def counts(diags: list[Diagnostic]) -> dict[str, int]:
     c = {"error": 0, "warning": 0, "info": 0}
     for d in diags:
@@ -403,8 +569,14 @@ def plural(n: int, word: str) -> str:
 
 
 def to_json(d: Diagnostic) -> dict:
-    return {"file": d.file, "line": d.line, "col": d.col, "code": d.code,
-            "severity": d.severity.value, "message": d.message}
+    return {
+        "file": d.file,
+        "line": d.line,
+        "col": d.col,
+        "code": d.code,
+        "severity": d.severity.value,
+        "message": d.message,
+    }
 
 
 def _gh_escape(s: str, prop: bool = False) -> str:

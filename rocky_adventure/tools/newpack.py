@@ -99,7 +99,9 @@ def hook_scene(story: Story) -> str:
     raise ValueError("the story has no scene with choices to hook into")
 
 
-def scaffold(story: Story, folder: Path, hook: str | None = None, story_dir: str | None = None) -> list[Path]:
+def scaffold(
+    story: Story, folder: Path, hook: str | None = None, story_dir: str | None = None
+) -> list[Path]:
     """Write a new pack into `folder` (which must not exist or be empty).
     Returns the files written."""
     if folder.exists() and any(folder.iterdir()):
@@ -109,17 +111,28 @@ def scaffold(story: Story, folder: Path, hook: str | None = None, story_dir: str
     if scene is None:
         raise ValueError(f"the story has no scene {hook!r}")
     if not scene.choices:
-        raise ValueError(f"scene {hook!r} has no choices to hook into (it goes on by itself or ends)")
+        raise ValueError(
+            f"scene {hook!r} has no choices to hook into (it goes on by itself or ends)"
+        )
     name = pack_name(folder.name)
     fields = {
-        "title": story.title, "name": name, "pack_title": name.replace("_", " ").title(),
-        "story_id": story.id, "hook": hook, "chapter": scene.chapter, "folder": str(folder),
+        "title": story.title,
+        "name": name,
+        "pack_title": name.replace("_", " ").title(),
+        "story_id": story.id,
+        "hook": hook,
+        "chapter": scene.chapter,
+        "folder": str(folder),
         "story_flag": f" --story {story_dir}" if story_dir else "",
     }
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ".schema").mkdir(exist_ok=True)
-    files = [folder / "pack.yaml", folder / "branch.yaml",
-             folder / ".schema" / "pack.schema.json", folder / ".schema" / "pack-scenes.schema.json"]
+    files = [
+        folder / "pack.yaml",
+        folder / "branch.yaml",
+        folder / ".schema" / "pack.schema.json",
+        folder / ".schema" / "pack-scenes.schema.json",
+    ]
     files[0].write_text(PACK_YAML.format(**fields), encoding="utf-8")
     files[1].write_text(BRANCH_YAML.format(**fields), encoding="utf-8")
     files[2].write_text(json.dumps(json_schema("pack"), indent=2) + "\n", encoding="utf-8")

@@ -53,8 +53,13 @@ class Batch:
     errors: list = field(default_factory=list)
 
 
-def play_batch(story: Story, seeds: range, prefer: bool = True, step_limit: int = DEFAULT_STEP_LIMIT,
-               render: bool = True) -> Batch:
+def play_batch(
+    story: Story,
+    seeds: range,
+    prefer: bool = True,
+    step_limit: int = DEFAULT_STEP_LIMIT,
+    render: bool = True,
+) -> Batch:
     """Play one run per seed; `prefer` carries the untaken-choice memory
     from run to run within these seeds."""
     out = Batch()
@@ -86,7 +91,9 @@ def play_batch(story: Story, seeds: range, prefer: bool = True, step_limit: int 
                         if o.text is not None and o.text.plain is None:
                             touch(o.text.parts, c)
                 if prefer and len(opts) > 1:
-                    fresh = [o for o in opts if id(c.scene.next if o is cont else o) not in taken_ids]
+                    fresh = [
+                        o for o in opts if id(c.scene.next if o is cont else o) not in taken_ids
+                    ]
                     pick = fresh[below(len(fresh))] if fresh else opts[below(len(opts))]
                 else:
                     pick = opts[below(len(opts))] if len(opts) > 1 else opts[0]
@@ -107,8 +114,15 @@ def play_batch(story: Story, seeds: range, prefer: bool = True, step_limit: int 
         if kind is not None:
             out.unfinished[kind] += 1
             if len(out.errors) < MAX_REPORTED_ERRORS:
-                out.errors.append({"seed": seed, "kind": kind, "message": msg,
-                                   "scene": c.scene.id, "choices": [cid for _, cid in c.path]})
+                out.errors.append(
+                    {
+                        "seed": seed,
+                        "kind": kind,
+                        "message": msg,
+                        "scene": c.scene.id,
+                        "choices": [cid for _, cid in c.path],
+                    }
+                )
     return out
 
 
@@ -131,8 +145,15 @@ def batches(seed: int, runs: int) -> list[range]:
     return [range(seed + i, seed + min(i + BATCH, runs)) for i in range(0, runs, BATCH)]
 
 
-def randomtest(story: Story, runs: int = 1000, seed: int = 0, jobs: int = 1, prefer: bool = True,
-               step_limit: int = DEFAULT_STEP_LIMIT, render: bool = True) -> dict:
+def randomtest(
+    story: Story,
+    runs: int = 1000,
+    seed: int = 0,
+    jobs: int = 1,
+    prefer: bool = True,
+    step_limit: int = DEFAULT_STEP_LIMIT,
+    render: bool = True,
+) -> dict:
     """Play `runs` random playthroughs and return the report (a JSON-ready
     dict that depends only on the story and the arguments, not on jobs)."""
     parts = [(r, prefer, step_limit, render) for r in batches(seed, runs)]
@@ -141,13 +162,16 @@ def randomtest(story: Story, runs: int = 1000, seed: int = 0, jobs: int = 1, pre
         results = [play_batch(story, *p) for p in parts]
     else:
         import multiprocessing as mp
+
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         with ctx.Pool(jobs, initializer=_init, initargs=(story,)) as pool:
             results = pool.map(_work, parts, chunksize=1)
     return report(story, results, runs=runs, seed=seed, prefer=prefer, step_limit=step_limit)
 
 
-def report(story: Story, results: list[Batch], *, runs: int, seed: int, prefer: bool, step_limit: int) -> dict:
+def report(
+    story: Story, results: list[Batch], *, runs: int, seed: int, prefer: bool, step_limit: int
+) -> dict:
     endings: dict[str, int] = dict.fromkeys(story.endings, 0)
     scenes: set[str] = set()
     taken: set = set()
@@ -180,26 +204,39 @@ def report(story: Story, results: list[Batch], *, runs: int, seed: int, prefer: 
         "prefer_untaken": prefer,
         "step_limit": step_limit,
         "choices_made": steps,
-        "endings": {e: {"count": n, "percent": pct(n, runs)}
-                    for e, n in sorted(endings.items(), key=lambda kv: (-kv[1], kv[0]))},
+        "endings": {
+            e: {"count": n, "percent": pct(n, runs)}
+            for e, n in sorted(endings.items(), key=lambda kv: (-kv[1], kv[0]))
+        },
         "unfinished": unfinished,
         "coverage": {
-            "scenes": {"reached": len(story.scenes) - len(never_scenes), "total": len(story.scenes),
-                       "percent": pct(len(story.scenes) - len(never_scenes), len(story.scenes)),
-                       "never": never_scenes},
-            "choices": {"taken": len(all_choices) - len(never_choices), "total": len(all_choices),
-                        "percent": pct(len(all_choices) - len(never_choices), len(all_choices)),
-                        "never": never_choices},
-            "endings": {"reached": len(reached_endings), "total": len(endings),
-                        "never": [e for e, n in endings.items() if not n]},
+            "scenes": {
+                "reached": len(story.scenes) - len(never_scenes),
+                "total": len(story.scenes),
+                "percent": pct(len(story.scenes) - len(never_scenes), len(story.scenes)),
+                "never": never_scenes,
+            },
+            "choices": {
+                "taken": len(all_choices) - len(never_choices),
+                "total": len(all_choices),
+                "percent": pct(len(all_choices) - len(never_choices), len(all_choices)),
+                "never": never_choices,
+            },
+            "endings": {
+                "reached": len(reached_endings),
+                "total": len(endings),
+                "never": [e for e, n in endings.items() if not n],
+            },
         },
         "errors": errors[:MAX_REPORTED_ERRORS],
     }
 
 
 def format_report(r: dict, elapsed: float | None = None) -> str:
-    out = [f"{r['runs']} runs of {r['story']} from seed {r['seed']}: {r['choices_made']} choices"
-           + (f" in {elapsed:.2f} s ({r['choices_made'] / elapsed:,.0f} choices/s)" if elapsed else "")]
+    out = [
+        f"{r['runs']} runs of {r['story']} from seed {r['seed']}: {r['choices_made']} choices"
+        + (f" in {elapsed:.2f} s ({r['choices_made'] / elapsed:,.0f} choices/s)" if elapsed else "")
+    ]
     out.append("")
     out.append("endings:")
     width = max((len(e) for e in r["endings"]), default=0)
@@ -208,22 +245,33 @@ def format_report(r: dict, elapsed: float | None = None) -> str:
         out.append(f"  {e.ljust(width)}  {v['count']:>7}  {v['percent']:6.2f}%  {bar}")
     u = r["unfinished"]
     if any(u.values()):
-        out.append(f"  (unfinished: {u['dead_end']} dead ends, {u['step_limit']} over the step limit, "
-                   f"{u['error']} errors)")
+        out.append(
+            f"  (unfinished: {u['dead_end']} dead ends, {u['step_limit']} over the step limit, "
+            f"{u['error']} errors)"
+        )
     cov = r["coverage"]
     out.append("")
-    out.append(f"coverage: scenes {cov['scenes']['reached']}/{cov['scenes']['total']} "
-               f"({cov['scenes']['percent']}%), choices {cov['choices']['taken']}/{cov['choices']['total']} "
-               f"({cov['choices']['percent']}%), endings {cov['endings']['reached']}/{cov['endings']['total']}")
-    for what, key in (("scenes never reached", "scenes"), ("choices never taken", "choices"),
-                      ("endings never reached", "endings")):
+    out.append(
+        f"coverage: scenes {cov['scenes']['reached']}/{cov['scenes']['total']} "
+        f"({cov['scenes']['percent']}%), choices {cov['choices']['taken']}/{cov['choices']['total']} "
+        f"({cov['choices']['percent']}%), endings {cov['endings']['reached']}/{cov['endings']['total']}"
+    )
+    for what, key in (
+        ("scenes never reached", "scenes"),
+        ("choices never taken", "choices"),
+        ("endings never reached", "endings"),
+    ):
         never = cov[key]["never"]
         if never:
-            shown = ", ".join(never[:30]) + (f", ... ({len(never) - 30} more)" if len(never) > 30 else "")
+            shown = ", ".join(never[:30]) + (
+                f", ... ({len(never) - 30} more)" if len(never) > 30 else ""
+            )
             out.append(f"  {what}: {shown}")
     if r["errors"]:
         out.append("")
-        out.append("failed runs (replay with: rocky-adventure transcript --seed SEED --choices ...):")
+        out.append(
+            "failed runs (replay with: rocky-adventure transcript --seed SEED --choices ...):"
+        )
         for e in r["errors"]:
             out.append(f"  seed {e['seed']}: {e['kind']}: {e['message']}")
             out.append(f"    choices: {','.join(e['choices'])}")

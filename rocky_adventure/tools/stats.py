@@ -28,8 +28,18 @@ def _count(parts) -> int:
 
 
 def story_stats(story: Story) -> dict:
-    chapters = {c.id: {"title": c.title, "scenes": 0, "choices": 0, "conditional_choices": 0,
-                       "words": 0, "endings": 0, "choice_points": 0} for c in story.chapters}
+    chapters = {
+        c.id: {
+            "title": c.title,
+            "scenes": 0,
+            "choices": 0,
+            "conditional_choices": 0,
+            "words": 0,
+            "endings": 0,
+            "choice_points": 0,
+        }
+        for c in story.chapters
+    }
     for scene in story.scenes.values():
         ch = chapters[scene.chapter]
         ch["scenes"] += 1
@@ -42,8 +52,10 @@ def story_stats(story: Story) -> dict:
         if scene.ending is not None:
             ch["endings"] += 1
     ending_words = sum(template_words(e.epilogue) for e in story.endings.values())
-    total = {k: sum(c[k] for c in chapters.values())
-             for k in ("scenes", "choices", "conditional_choices", "words", "choice_points")}
+    total = {
+        k: sum(c[k] for c in chapters.values())
+        for k in ("scenes", "choices", "conditional_choices", "words", "choice_points")
+    }
     total["words"] += ending_words
     total["epilogue_words"] = ending_words
     total["endings"] = len(story.endings)
@@ -51,7 +63,9 @@ def story_stats(story: Story) -> dict:
     points = total["choice_points"]
     total["branching_factor"] = round(total["choices"] / points, 2) if points else 0.0
     for c in chapters.values():
-        c["branching_factor"] = round(c["choices"] / c["choice_points"], 2) if c["choice_points"] else 0.0
+        c["branching_factor"] = (
+            round(c["choices"] / c["choice_points"], 2) if c["choice_points"] else 0.0
+        )
     return {"story": story.id, "title": story.title, "chapters": chapters, "total": total}
 
 
@@ -64,7 +78,10 @@ def format_stats(s: dict) -> str:
     widths = [max(len(r[i]) for r in rows + [list(heads)]) for i in range(len(heads))]
 
     def line(r):
-        return "  ".join(r[0].ljust(widths[0]) if i == 0 else r[i].rjust(widths[i]) for i in range(len(r)))
+        return "  ".join(
+            r[0].ljust(widths[0]) if i == 0 else r[i].rjust(widths[i]) for i in range(len(r))
+        )
+
     out = [f"{s['title']} ({s['story']})", line(list(heads)), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
     out.append(f"words include {t['epilogue_words']} in epilogues; {t['variables']} variables")

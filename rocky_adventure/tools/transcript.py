@@ -35,13 +35,20 @@ class Route:
 
 
 def route_document(story: Story, routes: list[dict], seed: int | None) -> dict:
-    return {"format": ROUTE_FORMAT, "version": ROUTE_VERSION, "story": story.id, "story_hash": story.hash,
-            "seed": seed, "routes": routes}
+    return {
+        "format": ROUTE_FORMAT,
+        "version": ROUTE_VERSION,
+        "story": story.id,
+        "story_hash": story.hash,
+        "seed": seed,
+        "routes": routes,
+    }
 
 
 def parse_routes(data, default_seed: int = 0) -> list[Route]:
     """Routes from a route file, a single {"seed", "choices"} object, or a
     plain list of choice ids."""
+
     def one(d, where: str) -> Route:
         if not isinstance(d, dict):
             raise RouteError(f"{where}: expected an object with 'choices'")
@@ -66,8 +73,13 @@ def parse_routes(data, default_seed: int = 0) -> list[Route]:
         if not isinstance(data["routes"], list):
             raise RouteError("'routes' must be a list")
         top = data.get("seed")
-        return [one({"seed": top, **r} if isinstance(r, dict) and "seed" not in r else r, f"route {i + 1}")
-                for i, r in enumerate(data["routes"])]
+        return [
+            one(
+                {"seed": top, **r} if isinstance(r, dict) and "seed" not in r else r,
+                f"route {i + 1}",
+            )
+            for i, r in enumerate(data["routes"])
+        ]
     return [one(data, "the route")]
 
 
@@ -117,7 +129,9 @@ def transcript(story: Story, seed: int, choices: list[str]) -> tuple[str, str | 
             out.append(ending.epilogue.render(c))
             out.append("")
         elif error is None:
-            out.append(f"(stopped in scene {c.scene.id!r} after {len(choices)} choices; the story goes on)")
+            out.append(
+                f"(stopped in scene {c.scene.id!r} after {len(choices)} choices; the story goes on)"
+            )
             out.append("")
     except StoryRuntimeError as e:
         error = str(e)

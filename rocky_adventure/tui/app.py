@@ -41,10 +41,22 @@ class RockyApp(App[int]):
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-normal"), (110, "-wide")]
 
-    def __init__(self, story_path: str | None = None, *, story=None, seed: int | None = None,
-                 data_dir: Path | None = None, use_cache: bool = True, settings: Settings | None = None,
-                 clock: Callable[[], datetime] = datetime.now, monotonic: Callable[[], float] = time.monotonic,
-                 motion: bool = True, packs=(), installed_packs: Path | None = None, start=None) -> None:
+    def __init__(
+        self,
+        story_path: str | None = None,
+        *,
+        story=None,
+        seed: int | None = None,
+        data_dir: Path | None = None,
+        use_cache: bool = True,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+        monotonic: Callable[[], float] = time.monotonic,
+        motion: bool = True,
+        packs=(),
+        installed_packs: Path | None = None,
+        start=None,
+    ) -> None:
         """`story` skips loading (tests); `data_dir` None keeps nothing on
         disk; `clock`/`monotonic` and motion=False freeze time for snapshots."""
         super().__init__()
@@ -70,7 +82,9 @@ class RockyApp(App[int]):
         self._too_small: Screen | None = None
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = self.settings.theme if self.settings.theme in self.available_themes else "rocky"
+        self.theme = (
+            self.settings.theme if self.settings.theme in self.available_themes else "rocky"
+        )
 
     def get_default_screen(self) -> Screen:
         return TitleScreen()
@@ -78,25 +92,36 @@ class RockyApp(App[int]):
     # -- loading the story
     def on_mount(self) -> None:
         self.check_size()
-        self.set_interval(1.0, self.report_write_errors)  # the autosave and the rest are written in the background
+        self.set_interval(
+            1.0, self.report_write_errors
+        )  # the autosave and the rest are written in the background
         if self.story is not None:
             self.story_ready(self.story)
         else:
             # after the first frame, so that frame is not slowed by the load
-            self.call_after_refresh(self.run_worker, self._load_story, thread=True, exit_on_error=False,
-                                    name="load-story")
+            self.call_after_refresh(
+                self.run_worker,
+                self._load_story,
+                thread=True,
+                exit_on_error=False,
+                name="load-story",
+            )
 
     def load_the_story(self):
         """The story with its branch packs (in the loading thread)."""
         if not self.packs and self.installed_packs is None:
             from ..engine import load_story
+
             return load_story(self.story_path, cache=self.use_cache)
         from ..engine.packs import load_story_with_packs
-        return load_story_with_packs(self.story_path, self.packs, installed=self.installed_packs,
-                                     cache=self.use_cache)
+
+        return load_story_with_packs(
+            self.story_path, self.packs, installed=self.installed_packs, cache=self.use_cache
+        )
 
     def _load_story(self) -> None:
         from ..engine import StoryLoadError
+
         try:
             story = self.load_the_story()
         except StoryLoadError as e:
@@ -114,6 +139,7 @@ class RockyApp(App[int]):
 
     def story_ready(self, story) -> None:
         import gc
+
         # Everything so far (Textual, the story) lives as long as the app:
         # keep it out of the collector's way, so no turn pays for a full
         # collection of objects that are never garbage.
@@ -146,6 +172,7 @@ class RockyApp(App[int]):
 
     def on_unmount(self) -> None:
         import gc
+
         self.writer.flush()  # however the app ends, what was handed to the writer is written
         gc.unfreeze()  # what this app kept may be collected once it has gone
 
@@ -157,6 +184,7 @@ class RockyApp(App[int]):
         if small and not showing:
             # imported only when needed: start-up does not pay for the dialogs
             from .dialogs import TooSmallScreen
+
             self._too_small = TooSmallScreen(MIN_SIZE)
             self.push_screen(self._too_small)
         elif not small and showing:
@@ -166,6 +194,7 @@ class RockyApp(App[int]):
     # -- screens
     def game_screen(self):
         from .game import GameScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, GameScreen):
                 return screen
@@ -177,6 +206,7 @@ class RockyApp(App[int]):
 
     def start_session(self, session) -> None:
         from .game import GameScreen
+
         self.show_title()
         self.session = session
         self.push_screen(GameScreen(session))
@@ -187,7 +217,13 @@ class RockyApp(App[int]):
             return []
         infos, problems = self.storage.list_saves()
         for p in problems:
-            self.notify(p.message(), title="A save was set aside", severity="warning", timeout=10, markup=False)
+            self.notify(
+                p.message(),
+                title="A save was set aside",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         return infos
 
     def continue_summary(self) -> str:
@@ -209,9 +245,13 @@ class RockyApp(App[int]):
         if not self._need_story("new_game"):
             return
         from .session import Session
+
         if self.start is not None:  # play --from SCENE --set NAME=VALUE
             from ..tools.dev import start_state
-            session = Session(self.story, [start_state(self.story, self.start)], self.storage, 0.0, self.monotonic)
+
+            session = Session(
+                self.story, [start_state(self.story, self.start)], self.storage, 0.0, self.monotonic
+            )
             self.start_session(session)
             return
         self.start_session(Session.new(self.story, self.seed, self.storage, self.monotonic))
@@ -230,6 +270,7 @@ class RockyApp(App[int]):
 
     def load_slot(self, slot: str) -> None:
         from .session import Session
+
         if self.storage is None:
             return
         try:
@@ -260,6 +301,7 @@ class RockyApp(App[int]):
             self.notify("Start or continue a game to save it.", severity="warning", timeout=3)
             return
         from .dialogs import SaveLoadScreen
+
         s = self.session
         default = s.chapter_title() + (f" \u00b7 {s.scene_title()}" if s.scene_title() else "")
 
@@ -289,23 +331,31 @@ class RockyApp(App[int]):
         errors = self.writer.take_errors() + self.more_write_errors()
         if errors:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            self.notify(f"{errors[-1][0].upper()}{errors[-1][1:]}{more}.", title="Not saved",
-                        severity="error", timeout=10, markup=False)
+            self.notify(
+                f"{errors[-1][0].upper()}{errors[-1][1:]}{more}.",
+                title="Not saved",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
         return bool(errors)
 
     def action_endings(self) -> None:
         if not self._need_story("endings"):
             return
         from .pages import GalleryScreen
+
         gallery = self.storage.load_gallery() if self.storage is not None else {}
         self.push_screen(GalleryScreen(self.story, gallery))
 
     def action_settings(self) -> None:
         from .dialogs import SettingsScreen
+
         self.push_screen(SettingsScreen())
 
     def action_help(self) -> None:
         from .pages import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def update_settings(self, **changes) -> None:
@@ -357,12 +407,17 @@ class RockyApp(App[int]):
             yield SystemCommand("Save", "Save to a named slot", self.action_save)
             game = self.game_screen()
             yield SystemCommand("Undo", "Go back one choice", game.action_undo)
-            yield SystemCommand("History", "Every passage so far; go back to an earlier choice",
-                                game.action_history)
-            yield SystemCommand("Title screen", "Back to the title (the game is autosaved)", self.show_title)
+            yield SystemCommand(
+                "History", "Every passage so far; go back to an earlier choice", game.action_history
+            )
+            yield SystemCommand(
+                "Title screen", "Back to the title (the game is autosaved)", self.show_title
+            )
         yield SystemCommand("Load", "Load a saved game", self.action_load)
         yield SystemCommand("Endings", "The endings gallery", self.action_endings)
-        yield SystemCommand("Settings", "Text speed, theme, skip text already read", self.action_settings)
+        yield SystemCommand(
+            "Settings", "Text speed, theme, skip text already read", self.action_settings
+        )
         yield SystemCommand("Help", "Every key", self.action_help)
         for command in super().get_system_commands(screen):
             if command.title != "Quit":

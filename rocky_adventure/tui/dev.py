@@ -69,6 +69,7 @@ class DevGameScreen(GameScreen):
     def action_toggle_debug(self) -> None:
         self.toggle_class("-no-debug")
 
+
 class DevApp(RockyApp):
     """The game with live reload; `dev` is a tools.dev.DevSession."""
 
@@ -94,7 +95,10 @@ class DevApp(RockyApp):
         if not self._need_story("new_game"):
             return
         from .session import Session
-        self.start_session(Session(self.story, [self.dev.new_state()], self.storage, 0.0, self.monotonic))
+
+        self.start_session(
+            Session(self.story, [self.dev.new_state()], self.storage, 0.0, self.monotonic)
+        )
 
     def poll_files(self) -> None:
         if self.dev is None:
@@ -103,7 +107,13 @@ class DevApp(RockyApp):
         try:
             r = self.dev.poll(state)
         except Exception as e:  # noqa: BLE001 - an author's half-written file must never end the game
-            self.notify(f"Reload failed: {e}", title="Live reload", severity="error", timeout=10, markup=False)
+            self.notify(
+                f"Reload failed: {e}",
+                title="Live reload",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
             return
         if r is None:
             return
@@ -112,17 +122,27 @@ class DevApp(RockyApp):
             more = len(r.diagnostics) - 8
             if more > 0:
                 shown += f"\n(and {more} more)"
-            self.notify(shown, title="The story has errors: still playing the last good version",
-                        severity="error", timeout=15, markup=False)
+            self.notify(
+                shown,
+                title="The story has errors: still playing the last good version",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
             return
         self.apply_reload(r)
 
     def apply_reload(self, r) -> None:
         from .session import Session, rebuild_history
+
         self.story = r.story
         if self.session is not None and self.game_screen() is not None:
-            states = rebuild_history(r.story, r.state) if self.dev.start.scene is None else [r.state]
-            self.start_session(Session(r.story, states, self.storage, self.session.play_time, self.monotonic))
+            states = (
+                rebuild_history(r.story, r.state) if self.dev.start.scene is None else [r.state]
+            )
+            self.start_session(
+                Session(r.story, states, self.storage, self.session.play_time, self.monotonic)
+            )
         note = f"Reloaded ({', '.join(p.rsplit('/', 1)[-1] for p in r.changed[:3])}); replayed {r.replayed} choice{'s' if r.replayed != 1 else ''}."
         if r.stopped:
             note += f" Stopped early: {r.stopped}"

@@ -21,9 +21,11 @@ def slot_content(info: SaveInfo) -> Content:
     if info.ending:
         where += " \u00b7 THE END"
     name = Content.styled(info.name, "bold $accent" if info.is_autosave else "bold")
-    details = Content.assemble(("   ", ""), Content(where),
-                               (f" \u00b7 {format_play_time(info.play_time)} \u00b7 {info.when()}",
-                                "$text-muted"))
+    details = Content.assemble(
+        ("   ", ""),
+        Content(where),
+        (f" \u00b7 {format_play_time(info.play_time)} \u00b7 {info.when()}", "$text-muted"),
+    )
     return Content("\n").join([name, details])
 
 
@@ -47,9 +49,16 @@ class SaveLoadScreen(SizeAware, ModalScreen):
         with Vertical(id="dialog", classes="slots") as box:
             box.border_title = "SAVE" if self.mode == "save" else "LOAD"
             if self.mode == "save":
-                yield Label(Content.styled("Name a new save, or pick a slot to overwrite:", "$text-muted"))
-                yield Input(value=self.default_name, placeholder="name this save", id="name", max_length=60,
-                            compact=True)
+                yield Label(
+                    Content.styled("Name a new save, or pick a slot to overwrite:", "$text-muted")
+                )
+                yield Input(
+                    value=self.default_name,
+                    placeholder="name this save",
+                    id="name",
+                    max_length=60,
+                    compact=True,
+                )
             else:
                 yield Label(Content.styled("Pick a save to load:", "$text-muted"))
             yield OptionList(id="slots")
@@ -71,10 +80,14 @@ class SaveLoadScreen(SizeAware, ModalScreen):
             disabled = self.mode == "save" and info.is_autosave
             slots.add_option(Option(slot_content(info), id=info.slot, disabled=disabled))
         if not infos:
-            slots.add_option(Option(Content.styled("No saves yet.", "italic $text-muted"), disabled=True))
+            slots.add_option(
+                Option(Content.styled("No saves yet.", "italic $text-muted"), disabled=True)
+            )
         else:  # enter takes the first slot that can be taken
-            slots.highlighted = next((i for i in range(slots.option_count)
-                                      if not slots.get_option_at_index(i).disabled), None)
+            slots.highlighted = next(
+                (i for i in range(slots.option_count) if not slots.get_option_at_index(i).disabled),
+                None,
+            )
 
     @on(Input.Submitted, "#name")
     def named(self, event: Input.Submitted) -> None:
@@ -103,7 +116,9 @@ class SaveLoadScreen(SizeAware, ModalScreen):
             return
         if self._armed != info.slot:  # a save is deleted by a second press, never by a slip
             self._armed = info.slot
-            self.notify(f"Press del again to delete the save '{info.name}'.", timeout=3, markup=False)
+            self.notify(
+                f"Press del again to delete the save '{info.name}'.", timeout=3, markup=False
+            )
             return
         self._armed = None
         self.app.storage.delete_save(info.slot)
@@ -138,12 +153,22 @@ class SettingsScreen(SizeAware, ModalScreen):
             box.border_title = "SETTINGS"
             with Horizontal(classes="row"):
                 yield Label("Text speed", classes="row-label")
-                yield Select([(SPEED_LABELS[k], k) for k in TEXT_SPEEDS], value=settings.text_speed,
-                             allow_blank=False, compact=True, id="speed")
+                yield Select(
+                    [(SPEED_LABELS[k], k) for k in TEXT_SPEEDS],
+                    value=settings.text_speed,
+                    allow_blank=False,
+                    compact=True,
+                    id="speed",
+                )
             with Horizontal(classes="row"):
                 yield Label("Theme", classes="row-label")
-                yield Select([(t, t) for t in themes], value=self.app.theme, allow_blank=False,
-                             compact=True, id="theme")
+                yield Select(
+                    [(t, t) for t in themes],
+                    value=self.app.theme,
+                    allow_blank=False,
+                    compact=True,
+                    id="theme",
+                )
             with Horizontal(classes="row"):
                 yield Label("Skip text already read", classes="row-label")
                 yield Switch(value=settings.skip_read, id="skip-read")
@@ -189,9 +214,13 @@ class ConfirmQuitScreen(SizeAware, ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="confirm") as box:
             box.border_title = "QUIT?"
-            yield Static(Content.assemble(
-                ("Your last choice is not in a save slot.\n", "bold"),
-                ("The autosave has it, so Continue will bring you back here.", "$text-muted")), id="confirm-text")
+            yield Static(
+                Content.assemble(
+                    ("Your last choice is not in a save slot.\n", "bold"),
+                    ("The autosave has it, so Continue will bring you back here.", "$text-muted"),
+                ),
+                id="confirm-text",
+            )
             with Horizontal(id="buttons"):
                 yield Button("Save and quit", variant="primary", compact=True, id="save")
                 yield Button("Quit", variant="error", compact=True, id="quit")
@@ -235,6 +264,9 @@ class TooSmallScreen(SizeAware, Screen):
     def show_size(self) -> None:
         w, h = self.app.size
         mw, mh = self.min_size
-        self.query_one("#too-small", Static).update(Content.assemble(
-            ("Make the terminal larger\n", "bold $accent"),
-            (f"The game needs {mw}\u00d7{mh}; this one is {w}\u00d7{h}.", "$text-muted")))
+        self.query_one("#too-small", Static).update(
+            Content.assemble(
+                ("Make the terminal larger\n", "bold $accent"),
+                (f"The game needs {mw}\u00d7{mh}; this one is {w}\u00d7{h}.", "$text-muted"),
+            )
+        )

@@ -19,7 +19,11 @@ from .session import Session
 from .widgets import Bar, BarPanel, ChoiceList, KeyBar, SceneHeader, StoryText, story_content
 
 # The choices offered at an ending, after the epilogue.
-ENDING_MENU = (("_again", "Play again"), ("_gallery", "See the endings"), ("_title", "Back to the title"))
+ENDING_MENU = (
+    ("_again", "Play again"),
+    ("_gallery", "See the endings"),
+    ("_title", "Back to the title"),
+)
 
 
 class GameScreen(SizeAware, Screen):
@@ -68,8 +72,13 @@ class GameScreen(SizeAware, Screen):
         for name in names:
             var = story.var(name)
             bars.append(Bar(name, var.label, var.min, var.max, state.var(story, name)))
-        return BarPanel(bars, health=health, delta_seconds=getattr(self.app, "delta_seconds", 2.5), id=id,
-                        classes="-columns" if health else None)
+        return BarPanel(
+            bars,
+            health=health,
+            delta_seconds=getattr(self.app, "delta_seconds", 2.5),
+            id=id,
+            classes="-columns" if health else None,
+        )
 
     def on_mount(self) -> None:
         if not self.session.story.display.sidebar:
@@ -96,9 +105,15 @@ class GameScreen(SizeAware, Screen):
         choice_list = self.query_one(ChoiceList)
         choice_list.set_choices(choices)
         if not choices:  # a dead end in the story: say so, and how to get out
-            choice_list.add_option(Option(Content.styled(
-                "No choice is open here, and it is not an ending. Press u to go back.", "italic $text-muted"),
-                disabled=True))
+            choice_list.add_option(
+                Option(
+                    Content.styled(
+                        "No choice is open here, and it is not an ending. Press u to go back.",
+                        "italic $text-muted",
+                    ),
+                    disabled=True,
+                )
+            )
         settings = app.settings
         cps = TEXT_SPEEDS.get(settings.text_speed, 0.0) if animate else 0.0
         if settings.skip_read and s.is_read(text):
@@ -111,8 +126,11 @@ class GameScreen(SizeAware, Screen):
         self.update_info()
         reached = s.last_ending
         if reached is not None and reached.new:
-            app.notify(f"New ending: {reached.title}. {reached.found} of {reached.total} found.",
-                       title="Endings gallery", markup=False)
+            app.notify(
+                f"New ending: {reached.title}. {reached.found} of {reached.total} found.",
+                title="Endings gallery",
+                markup=False,
+            )
 
     def turn_label(self) -> str:
         n = self.session.state.turns
@@ -143,8 +161,12 @@ class GameScreen(SizeAware, Screen):
         if text == self._info:
             return
         self._info = text
-        info = Content.assemble(("seed ", "$text-muted"), f"{s.seed}\n", ("time ", "$text-muted"),
-                                format_play_time(s.play_time))
+        info = Content.assemble(
+            ("seed ", "$text-muted"),
+            f"{s.seed}\n",
+            ("time ", "$text-muted"),
+            format_play_time(s.play_time),
+        )
         self.query_one("#run-info", Static).update(info, layout=False)
 
     # -- the typewriter
@@ -193,7 +215,13 @@ class GameScreen(SizeAware, Screen):
             return
         except StoryError as e:  # a fault in the story (say, no branch of `next` holds)
             self.app.bell()
-            self.notify(str(e), title="The story cannot go on here", severity="error", timeout=12, markup=False)
+            self.notify(
+                str(e),
+                title="The story cannot go on here",
+                severity="error",
+                timeout=12,
+                markup=False,
+            )
             return
         self.render_scene(animate=True)
 
@@ -212,7 +240,9 @@ class GameScreen(SizeAware, Screen):
             self.notify("Went back one choice.", timeout=1.5)
         else:
             self.app.bell()
-            self.notify("Nothing to undo: this is the start of the story.", severity="warning", timeout=2)
+            self.notify(
+                "Nothing to undo: this is the start of the story.", severity="warning", timeout=2
+            )
 
     def action_history(self) -> None:
         from .pages import HistoryScreen
@@ -237,4 +267,3 @@ class GameScreen(SizeAware, Screen):
             scroll.scroll_page_up()
         else:
             scroll.scroll_page_down()
-

@@ -36,14 +36,21 @@ class BackScreen(SizeAware, Screen):
 
 # -- history -------------------------------------------------------------------
 
+
 def passage_content(p: Passage, current: bool) -> Content:
     """One entry of the history: a blank line, the number and title, the
     paragraphs a blank line apart, and the choice taken.
 
     The blank line is part of the text, not the option's padding: OptionList
     sizes an option by its text and clips the lines vertical padding adds."""
-    head = Content.assemble((f"{p.index:>3}  ", "$text-muted"), (p.title or p.scene, "bold $accent"))
-    parts = [Content(""), head, Content("\n\n").join([Content(para) for para in paragraphs(p.text)])]
+    head = Content.assemble(
+        (f"{p.index:>3}  ", "$text-muted"), (p.title or p.scene, "bold $accent")
+    )
+    parts = [
+        Content(""),
+        head,
+        Content("\n\n").join([Content(para) for para in paragraphs(p.text)]),
+    ]
     if p.choice is not None:
         parts += [Content(""), Content.assemble(("  \u203a ", "bold $primary"), (p.choice, "bold"))]
     elif current:
@@ -63,11 +70,18 @@ class HistoryScreen(BackScreen):
 
     def compose(self) -> ComposeResult:
         n = len(self.passages) - 1
-        yield page_header("HISTORY", f"{n} choice{'s' if n != 1 else ''} so far \u00b7 "
-                                     "enter: go back to before a choice")
+        yield page_header(
+            "HISTORY",
+            f"{n} choice{'s' if n != 1 else ''} so far \u00b7 enter: go back to before a choice",
+        )
         last = len(self.passages) - 1
-        yield OptionList(*(Option(passage_content(p, i == last), id=str(i))
-                           for i, p in enumerate(self.passages)), id="history")
+        yield OptionList(
+            *(
+                Option(passage_content(p, i == last), id=str(i))
+                for i, p in enumerate(self.passages)
+            ),
+            id="history",
+        )
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -95,6 +109,7 @@ class HistoryScreen(BackScreen):
 
 # -- the endings gallery -----------------------------------------------------------
 
+
 def _day(iso: str) -> str:
     try:
         return datetime.fromisoformat(iso).strftime("%Y-%m-%d")
@@ -104,13 +119,24 @@ def _day(iso: str) -> str:
 
 def ending_content(title: str, entry: dict | None) -> Content:
     if entry is None:
-        return Content("\n").join([Content.styled("???", "bold $text-muted"),
-                                   Content.styled("Not found yet.", "italic $text-disabled")])
+        return Content("\n").join(
+            [
+                Content.styled("???", "bold $text-muted"),
+                Content.styled("Not found yet.", "italic $text-disabled"),
+            ]
+        )
     epilogue = [Content.styled(p, "italic") for p in paragraphs(str(entry.get("epilogue", "")))]
     times = int(entry.get("times", 1) or 1)
-    meta = f"found {_day(str(entry.get('found', '')))}" + (f" \u00b7 reached {times} times" if times > 1 else "")
-    return Content("\n").join([Content.styled(title, "bold $accent"), *epilogue,
-                               Content.styled(meta.strip(), "$text-muted")])
+    meta = f"found {_day(str(entry.get('found', '')))}" + (
+        f" \u00b7 reached {times} times" if times > 1 else ""
+    )
+    return Content("\n").join(
+        [
+            Content.styled(title, "bold $accent"),
+            *epilogue,
+            Content.styled(meta.strip(), "$text-muted"),
+        ]
+    )
 
 
 class GalleryScreen(BackScreen):
@@ -129,8 +155,10 @@ class GalleryScreen(BackScreen):
         with VerticalScroll(id="gallery"):
             for eid, ending in endings.items():
                 entry = self.gallery.get(eid)
-                yield Static(ending_content(ending.title, entry),
-                             classes="ending" + (" -found" if entry else " -locked"))
+                yield Static(
+                    ending_content(ending.title, entry),
+                    classes="ending" + (" -found" if entry else " -locked"),
+                )
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -151,31 +179,40 @@ class GalleryScreen(BackScreen):
 # -- help --------------------------------------------------------------------------
 
 HELP = (
-    ("Playing", (
-        ("1-9", "take a choice"),
-        ("\u2191 \u2193  enter", "move through the choices and take one (the mouse works too)"),
-        ("any key, click", "show the whole text at once while it is being typed"),
-        ("pgup pgdn", "scroll the story text"),
-        ("u  ctrl+z", "undo: go back one choice"),
-        ("h", "history: every passage so far; go back to any earlier choice"),
-        ("s", "save to a named slot"),
-        ("l", "load a save"),
-        ("del  del", "in the save and load lists: delete the highlighted save"),
-        ("e", "the endings gallery"),
-        ("o", "settings: text speed, theme, skip text already read"),
-        ("esc", "back to the title screen (the game is autosaved)"),
-    )),
-    ("Title screen", (
-        ("n", "new game"),
-        ("c", "continue where you left off"),
-        ("l  e  o", "load, endings, settings"),
-    )),
-    ("Everywhere", (
-        ("f1  ?", "this help"),
-        ("ctrl+p", "command palette: every action by name, and themes"),
-        ("esc  q", "close a page or a dialog"),
-        ("ctrl+q", "quit (asks first if your last choice is not saved)"),
-    )),
+    (
+        "Playing",
+        (
+            ("1-9", "take a choice"),
+            ("\u2191 \u2193  enter", "move through the choices and take one (the mouse works too)"),
+            ("any key, click", "show the whole text at once while it is being typed"),
+            ("pgup pgdn", "scroll the story text"),
+            ("u  ctrl+z", "undo: go back one choice"),
+            ("h", "history: every passage so far; go back to any earlier choice"),
+            ("s", "save to a named slot"),
+            ("l", "load a save"),
+            ("del  del", "in the save and load lists: delete the highlighted save"),
+            ("e", "the endings gallery"),
+            ("o", "settings: text speed, theme, skip text already read"),
+            ("esc", "back to the title screen (the game is autosaved)"),
+        ),
+    ),
+    (
+        "Title screen",
+        (
+            ("n", "new game"),
+            ("c", "continue where you left off"),
+            ("l  e  o", "load, endings, settings"),
+        ),
+    ),
+    (
+        "Everywhere",
+        (
+            ("f1  ?", "this help"),
+            ("ctrl+p", "command palette: every action by name, and themes"),
+            ("esc  q", "close a page or a dialog"),
+            ("ctrl+q", "quit (asks first if your last choice is not saved)"),
+        ),
+    ),
 )
 
 
@@ -187,8 +224,13 @@ def help_rows() -> ComposeResult:
             with Horizontal(classes="help-row"):
                 yield Static(Content.styled(key, "bold $primary"), classes="help-key")
                 yield Static(Content(what), classes="help-what")
-    yield Static(Content.styled("Every scene is autosaved; Continue on the title screen brings you back.",
-                                "italic $text-muted"), classes="help-section")
+    yield Static(
+        Content.styled(
+            "Every scene is autosaved; Continue on the title screen brings you back.",
+            "italic $text-muted",
+        ),
+        classes="help-section",
+    )
 
 
 class HelpScreen(BackScreen):

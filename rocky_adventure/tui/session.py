@@ -94,7 +94,7 @@ class History(MutableSequence):
                 k += 1
             if k > i + 1:  # replay the States between two kept ones
                 cursor = Cursor.from_state(self.story, base)
-                for _scene, choice_id in kept[k].path[len(base.path):len(base.path) + k - i - 1]:
+                for _scene, choice_id in kept[k].path[len(base.path) : len(base.path) + k - i - 1]:
                     cursor.step(choice_id)
                     yield cursor.snapshot()
             i = k
@@ -138,7 +138,7 @@ class History(MutableSequence):
             k += 1
         base = kept[c]
         cursor = Cursor.from_state(self.story, base)
-        for _scene, choice_id in kept[k].path[len(base.path):len(base.path) + index - c]:
+        for _scene, choice_id in kept[k].path[len(base.path) : len(base.path) + index - c]:
             cursor.step(choice_id)
         return cursor.snapshot()
 
@@ -161,8 +161,12 @@ class History(MutableSequence):
 
     def __delitem__(self, index) -> None:
         n = len(self._kept)
-        if isinstance(index, slice) and index.step in (None, 1) and index.stop in (None, n) and \
-                index.start is not None:
+        if (
+            isinstance(index, slice)
+            and index.step in (None, 1)
+            and index.stop in (None, n)
+            and index.start is not None
+        ):
             start = index.start + n if index.start < 0 else index.start
             self._truncate(max(0, min(start, n)))
             return
@@ -190,10 +194,18 @@ class History(MutableSequence):
 
 
 class Session:
-    def __init__(self, story: Story, states: list[State], storage: Storage | None = None,
-                 play_time: float = 0.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        story: Story,
+        states: list[State],
+        storage: Storage | None = None,
+        play_time: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.story = story
-        self.states = states  # states[i]: after i of the kept choices; states[-1] is now (kept as a History)
+        self.states = (
+            states  # states[i]: after i of the kept choices; states[-1] is now (kept as a History)
+        )
         self.storage = storage
         self.clock = clock
         self._played = play_time
@@ -204,16 +216,28 @@ class Session:
 
     # -- starting
     @classmethod
-    def new(cls, story: Story, seed: int | None, storage: Storage | None = None,
-            clock: Callable[[], float] = time.monotonic) -> Session:
+    def new(
+        cls,
+        story: Story,
+        seed: int | None,
+        storage: Storage | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Session:
         s = cls(story, [new_game(story, seed)], storage, 0.0, clock)
         s.autosave()
         return s
 
     @classmethod
-    def from_save(cls, story: Story, loaded: Loaded, storage: Storage | None = None,
-               clock: Callable[[], float] = time.monotonic) -> Session:
-        return cls(story, rebuild_history(story, loaded.state), storage, loaded.info.play_time, clock)
+    def from_save(
+        cls,
+        story: Story,
+        loaded: Loaded,
+        storage: Storage | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Session:
+        return cls(
+            story, rebuild_history(story, loaded.state), storage, loaded.info.play_time, clock
+        )
 
     # -- where we are
     @property
@@ -322,7 +346,7 @@ class Session:
         """Go back to the scene reached after `index` choices."""
         if not 0 <= index < len(self.states) - 1:
             return
-        del self.states[index + 1:]
+        del self.states[index + 1 :]
         self.dirty = True
         self.last_ending = None
         self.autosave()

@@ -78,8 +78,9 @@ class SpeedrunHUD(Vertical):
     SpeedrunHUD #sr-meta, SpeedrunHUD #sr-foot { color: $text-muted; }
     """
 
-    def __init__(self, run: Run, comparison: Comparison, status: Callable[[], str] | None = None,
-                 **kwargs) -> None:
+    def __init__(
+        self, run: Run, comparison: Comparison, status: Callable[[], str] | None = None, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.run = run
         self.comparison = comparison
@@ -95,6 +96,7 @@ class SpeedrunHUD(Vertical):
 
     def on_mount(self) -> None:
         from .. import __version__
+
         self._ready = True
         self.border_title = "SPEEDRUN" if not self.run.practice else "PRACTICE"
         # the version and settings stamp, for run videos
@@ -161,7 +163,9 @@ class ResultsScreen(ModalScreen[str]):
         run = self.run
         igt, rta = (run.choices[-1].igt_ms, run.choices[-1].rta_ms) if run.choices else (0, 0)
         if run.practice:
-            head = "Practice complete" + (" · new practice best" if self.outcome.get("practice_best") else "")
+            head = "Practice complete" + (
+                " · new practice best" if self.outcome.get("practice_best") else ""
+            )
         elif not run.valid:
             head = f"Run complete, but invalid ({run.invalid_reason})"
         elif self.outcome.get("pb"):
@@ -216,7 +220,9 @@ class RouteScreen(ModalScreen[None]):
             v.border_title = self.title_text
             if self.note:
                 yield Static(Content(self.note))
-            body = "\n".join(f"{i:>3}. {scene}: {text}" for i, (scene, text) in enumerate(self.steps, 1))
+            body = "\n".join(
+                f"{i:>3}. {scene}: {text}" for i, (scene, text) in enumerate(self.steps, 1)
+            )
             yield Static(Content(body or "No route found."))
 
     def action_close(self) -> None:
@@ -225,13 +231,24 @@ class RouteScreen(ModalScreen[None]):
 
 # -- the speedrun session ------------------------------------------------------
 
+
 class Speedrun:
     """What the app keeps for speedrun mode across runs: the category, the
     seed rule, records, LiveSplit, and how to make the next Run."""
 
-    def __init__(self, story, category, seed: int | None, records, bridge=None, practice_chapter: str | None = None,
-                 practice_run: dict | None = None, clock=None):
+    def __init__(
+        self,
+        story,
+        category,
+        seed: int | None,
+        records,
+        bridge=None,
+        practice_chapter: str | None = None,
+        practice_run: dict | None = None,
+        clock=None,
+    ):
         import time as _time
+
         self.story = story
         self.category = category
         self.seed = seed  # None: a new random seed every run
@@ -245,27 +262,43 @@ class Speedrun:
         if self.practice_chapter is None:
             return None
         from ..speedrun.practice import chapter_starts_from_run, preset_starts
+
         if self.practice_run is not None:
             starts = chapter_starts_from_run(self.story, self.practice_run)
         else:
             starts = preset_starts(self.story, seed, self.category.ending)
         if self.practice_chapter not in starts:
-            raise ValueError(f"chapter {self.practice_chapter!r} is not reached"
-                             + (" by that run" if self.practice_run is not None else ""))
+            raise ValueError(
+                f"chapter {self.practice_chapter!r} is not reached"
+                + (" by that run" if self.practice_run is not None else "")
+            )
         return starts[self.practice_chapter]
 
     def new_run(self) -> Run:
         from .. import __version__
         from ..engine.rng import random_seed
+
         seed = self.seed
         if self.practice_run is not None:
             seed = self.practice_run.get("seed", seed)
         if seed is None:
             seed = random_seed()
-        settings = {"mode": "tui", "instant_text": True, "undo": False, "game_version": __version__,
-                    "livesplit": self.bridge is not None}
-        run = Run(self.story, self.category, seed=seed, clock=self.clock, settings=settings,
-                  practice=self.practice_chapter is not None, start_state=self.start_state(seed))
+        settings = {
+            "mode": "tui",
+            "instant_text": True,
+            "undo": False,
+            "game_version": __version__,
+            "livesplit": self.bridge is not None,
+        }
+        run = Run(
+            self.story,
+            self.category,
+            seed=seed,
+            clock=self.clock,
+            settings=settings,
+            practice=self.practice_chapter is not None,
+            start_state=self.start_state(seed),
+        )
         if self.seed is None and self.practice_run is None:
             run.seed_type = "random"
         if self.bridge is not None:
@@ -316,7 +349,9 @@ class SpeedrunSession(Session):
         outcome = self.speedrun.records.finish(run)
         if run.practice and run.practice_chapter is not None and run.invalid_reason is None:
             igt = run.choices[-1].igt_ms if run.choices else 0
-            outcome["practice_best"] = self.speedrun.records.practice_best(run.category.key, run.practice_chapter, igt)
+            outcome["practice_best"] = self.speedrun.records.practice_best(
+                run.category.key, run.practice_chapter, igt
+            )
         return outcome
 
     def restart_story(self) -> None:
@@ -362,6 +397,7 @@ def make_session(speedrun: Speedrun, storage, clock) -> SpeedrunSession:
 
 
 # -- the screens and the app in speedrun mode ----------------------------------
+
 
 class SpeedrunGameScreen(GameScreen):
     """The game screen with the speedrun HUD; text is always instant."""
@@ -415,13 +451,24 @@ class SpeedrunGameScreen(GameScreen):
     def ending_menu(self) -> list[tuple[str, str]]:
         run = self.session.run
         if run.finished:
-            return [("_results", "See the results"), ("_reset", "New run (ctrl+r)"), ("_title", "Back to the title")]
+            return [
+                ("_results", "See the results"),
+                ("_reset", "New run (ctrl+r)"),
+                ("_title", "Back to the title"),
+            ]
         if run.category.all_endings:
             found = len(run.splitter.found)
-            return [("_restart", f"Next playthrough ({found} of {len(run.names)} endings; the clock runs on)"),
-                    ("_reset", "New run (ctrl+r)")]
-        return [("_reset", "This ending does not finish the category: new run (ctrl+r)"),
-                ("_title", "Back to the title")]
+            return [
+                (
+                    "_restart",
+                    f"Next playthrough ({found} of {len(run.names)} endings; the clock runs on)",
+                ),
+                ("_reset", "New run (ctrl+r)"),
+            ]
+        return [
+            ("_reset", "This ending does not finish the category: new run (ctrl+r)"),
+            ("_title", "Back to the title"),
+        ]
 
     def take(self, choice_id: str) -> None:
         if choice_id == "_restart":
@@ -452,11 +499,16 @@ class SpeedrunGameScreen(GameScreen):
 
     def action_undo(self) -> None:
         import time as _time
+
         now = _time.monotonic()
         if now - self._undo_armed > 3.0:
             self._undo_armed = now
-            self.notify("Undo is off in speedrun mode: it would make this run invalid. "
-                        "Press u again to undo anyway.", severity="warning", timeout=3)
+            self.notify(
+                "Undo is off in speedrun mode: it would make this run invalid. "
+                "Press u again to undo anyway.",
+                severity="warning",
+                timeout=3,
+            )
             return
         self._undo_armed = 0.0
         super().action_undo()
@@ -470,6 +522,7 @@ class SpeedrunGameScreen(GameScreen):
 
         def work():
             from ..tools.explore import routes_for
+
             story = s.story
             wanted = [ending] if ending is not None else None
             _, found = routes_for(story, seed=run.seed, endings=wanted)
@@ -481,16 +534,30 @@ class SpeedrunGameScreen(GameScreen):
                 r = found[0]
                 from ..engine import choice_text, new_game
                 from ..engine import choose as engine_choose
+
                 st = new_game(story, run.seed)
                 for cid in r["choices"]:
                     ch = next((c for c in s.story.scenes[st.scene].exits if c.id == cid), None)
-                    label = choice_text(story, st, ch) if ch is not None and ch.text is not None else "Continue"
+                    label = (
+                        choice_text(story, st, ch)
+                        if ch is not None and ch.text is not None
+                        else "Continue"
+                    )
                     steps.append((st.scene, f"{label}  [{cid}]"))
                     st = engine_choose(story, st, cid)
-                title = (f"Route to {story.endings[r['ending']].title}: {len(r['choices'])} choices, "
-                         f"seed {run.seed}")
-            note = "" if not found else ("The fewest choices possible." if found[0].get("shortest")
-                                         else "Replays exactly with this seed; not proven the shortest.")
+                title = (
+                    f"Route to {story.endings[r['ending']].title}: {len(r['choices'])} choices, "
+                    f"seed {run.seed}"
+                )
+            note = (
+                ""
+                if not found
+                else (
+                    "The fewest choices possible."
+                    if found[0].get("shortest")
+                    else "Replays exactly with this seed; not proven the shortest."
+                )
+            )
             self.app.call_from_thread(self.app.push_screen, RouteScreen(title, steps, note))
 
         self.run_worker(work, thread=True, exit_on_error=False, name="route")
@@ -523,8 +590,13 @@ class SpeedrunApp(RockyApp):
             self.notify(str(e), title="Speedrun", severity="error", timeout=10, markup=False)
             self.speedrun = None
         if self.speedrun is not None and self.speedrun.records.problem:
-            self.notify(self.speedrun.records.problem, title="Speedrun records", severity="warning", timeout=10,
-                        markup=False)
+            self.notify(
+                self.speedrun.records.problem,
+                title="Speedrun records",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         super().story_ready(story)
         if self._autostart and self.speedrun is not None:
             self._autostart = False
@@ -576,6 +648,7 @@ class SpeedrunApp(RockyApp):
         if not isinstance(s, SpeedrunSession) or self.storage is None:
             return super().load_slot(slot)
         from ..storage import SaveError
+
         try:
             with s.run.timer.io():
                 loaded = self.storage.load_save(self.story, slot)

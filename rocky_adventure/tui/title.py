@@ -74,9 +74,17 @@ class TitleScreen(SizeAware, Screen):
             yield Static(Content(""), id="continue-info")
         # The menu shows every key; a footer would cost the first frame (and
         # about a megabyte) for nothing.
-        yield Static(Content.assemble(("ctrl+p", "bold $accent"), (" commands   ", "$text-muted"),
-                                      ("f1", "bold $accent"), (" help   ", "$text-muted"),
-                                      ("ctrl+q", "bold $accent"), (" quit", "$text-muted")), id="title-keys")
+        yield Static(
+            Content.assemble(
+                ("ctrl+p", "bold $accent"),
+                (" commands   ", "$text-muted"),
+                ("f1", "bold $accent"),
+                (" help   ", "$text-muted"),
+                ("ctrl+q", "bold $accent"),
+                (" quit", "$text-muted"),
+            ),
+            id="title-keys",
+        )
 
     def on_mount(self) -> None:
         self.refresh_story()
@@ -96,7 +104,9 @@ class TitleScreen(SizeAware, Screen):
             self.set_timer(0.4, self._still_loading)
             return
         title.update(Content.styled(story.title, "bold $accent"))
-        byline.update(Content.styled(f"by {story.author}", "$text-muted") if story.author else Content(""))
+        byline.update(
+            Content.styled(f"by {story.author}", "$text-muted") if story.author else Content("")
+        )
         summary = app.continue_summary()
         if summary:
             menu.enable_option("continue_game")
@@ -107,7 +117,9 @@ class TitleScreen(SizeAware, Screen):
 
     def _still_loading(self) -> None:
         if getattr(self.app, "story", None) is None:
-            self.query_one("#story-title", Static).update(Content.styled("loading the story\u2026", "$text-muted"))
+            self.query_one("#story-title", Static).update(
+                Content.styled("loading the story\u2026", "$text-muted")
+            )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -48,7 +48,9 @@ def cells(text: str) -> int:
 def measured(content: Content) -> Content:
     """`content` with its cell length known, so Textual never measures it
     (and never caches its text)."""
-    return Content(content.plain, list(content.spans), cells(content.plain), strip_control_codes=False)
+    return Content(
+        content.plain, list(content.spans), cells(content.plain), strip_control_codes=False
+    )
 
 
 _WORD = re.compile(r"\s*\S+\s*")
@@ -101,8 +103,13 @@ def story_content(text: str, ending: tuple[str, str] | None = None) -> Content:
     parts: list[Content] = [Content(p) for p in paragraphs(text)]
     if ending is not None:
         title, epilogue = ending
-        parts.append(Content.assemble(("THE END", "bold $accent"), ("  \u00b7  ", "$text-muted"),
-                                      (title, "bold $foreground")))
+        parts.append(
+            Content.assemble(
+                ("THE END", "bold $accent"),
+                ("  \u00b7  ", "$text-muted"),
+                (title, "bold $foreground"),
+            )
+        )
         parts.extend(Content.styled(p, "italic") for p in paragraphs(epilogue))
     return Content("\n\n").join(parts)
 
@@ -299,7 +306,11 @@ class StoryText(ScrollsWithoutBar, ScrollView, can_focus=False):
         strips = Visual.to_strips(self, line, max(width - left, 1), 1, self.visual_style)
         strip = strips[0] if strips else Strip.blank(0)
         style = self.visual_style.rich_style
-        return Strip.join([Strip.blank(left, style), strip]).extend_cell_length(width, style).crop(0, width)
+        return (
+            Strip.join([Strip.blank(left, style), strip])
+            .extend_cell_length(width, style)
+            .crop(0, width)
+        )
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -329,8 +340,12 @@ class ChoiceText(Content):
     padding and other wrapping than the default are left to Content."""
 
     def _plain(self, rules) -> bool:
-        return (rules.get("text_wrap", "wrap") == "wrap" and rules.get("text_overflow", "fold") == "fold"
-                and not rules.get("line_pad", 0) and rules.get("text_align", "left") != "justify")
+        return (
+            rules.get("text_wrap", "wrap") == "wrap"
+            and rules.get("text_overflow", "fold") == "fold"
+            and not rules.get("line_pad", 0)
+            and rules.get("text_align", "left") != "justify"
+        )
 
     def _lines(self, width: int) -> list[Content]:
         wrapped = getattr(self, "_wrapped", None)
@@ -350,7 +365,9 @@ class ChoiceText(Content):
             return super().get_height(rules, width)
         return len(self._lines(width))
 
-    def render_strips(self, width: int, height: int | None, style, options: RenderOptions) -> list[Strip]:
+    def render_strips(
+        self, width: int, height: int | None, style, options: RenderOptions
+    ) -> list[Strip]:
         if not width or not self._plain(options.rules):
             return super().render_strips(width, height, style, options)
         lines = self._lines(width)
@@ -387,7 +404,9 @@ class ChoiceList(ScrollsWithoutBar, OptionList):
 
     def set_choices(self, choices: Iterable[tuple[str, str]]) -> None:
         # set_options, not clear_options and add_options: the list is not measured empty in between
-        self.set_options([Option(numbered(i, text), id=cid) for i, (cid, text) in enumerate(choices, 1)])
+        self.set_options(
+            [Option(numbered(i, text), id=cid) for i, (cid, text) in enumerate(choices, 1)]
+        )
         if self.option_count:
             self.highlighted = 0
 
@@ -435,8 +454,14 @@ class BarPanel(Widget):
     BarPanel { height: auto; width: 1fr; }
     """
 
-    def __init__(self, bars: list[Bar], health: bool = False, delta_seconds: float | None = 2.5,
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        bars: list[Bar],
+        health: bool = False,
+        delta_seconds: float | None = 2.5,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.bars = bars
         self.health = health
@@ -469,7 +494,11 @@ class BarPanel(Widget):
                 changed = True
         if changed:
             self.refresh(layout=shown is not None)
-        if self.delta_seconds is not None and any(b.delta for b in self.bars) and self._timer is None:
+        if (
+            self.delta_seconds is not None
+            and any(b.delta for b in self.bars)
+            and self._timer is None
+        ):
             self._timer = self.set_timer(self.delta_seconds, self._fade)
 
     def _fade(self) -> None:
@@ -498,7 +527,9 @@ class BarPanel(Widget):
         if not bar.delta:
             return value
         sign = "+" if bar.delta > 0 else ""
-        return Content.assemble((f"{sign}{bar.delta} ", "bold $success" if bar.delta > 0 else "bold $error"), value)
+        return Content.assemble(
+            (f"{sign}{bar.delta} ", "bold $success" if bar.delta > 0 else "bold $error"), value
+        )
 
     def _compact_lines(self, width: int) -> list[Content]:
         """Label and value of each bar, packed into as few lines as fit."""
@@ -521,8 +552,9 @@ class BarPanel(Widget):
 
     def _cell(self, bar: Bar, width: int) -> tuple[Content, Content]:
         value = self._value(bar)
-        label = Content.styled(bar.label, "$text-muted").truncate(max(width - value.cell_length - 1, 1),
-                                                                   ellipsis=True)
+        label = Content.styled(bar.label, "$text-muted").truncate(
+            max(width - value.cell_length - 1, 1), ellipsis=True
+        )
         gap = max(width - label.cell_length - value.cell_length, 1)
         top = Content.assemble(label, " " * gap, value)
         return top, bar_line(width, fraction(bar.value, bar.lo, bar.hi), self.bar_style(bar))
@@ -571,7 +603,9 @@ class SceneHeader(Widget):
     def render(self) -> Content:
         width = self.size.width
         right = measured(Content.styled(f"{self.right} ", "$text-muted"))
-        left = Content.assemble((" \u25c6 ", "bold $primary"), (self.chapter.upper(), "bold $accent"))
+        left = Content.assemble(
+            (" \u25c6 ", "bold $primary"), (self.chapter.upper(), "bold $accent")
+        )
         if self.scene:
             left = Content.assemble(left, ("  \u203a  ", "$text-muted"), Content(self.scene))
         left = measured(left)
@@ -580,8 +614,12 @@ class SceneHeader(Widget):
             left = left.truncate(max(room, 1), ellipsis=True)
         gap = max(width - left.cell_length - right.cell_length, 0)
         line = Content.assemble(left, " " * gap, right)
-        return Content(line.plain, list(line.spans), left.cell_length + gap + right.cell_length,
-                       strip_control_codes=False)
+        return Content(
+            line.plain,
+            list(line.spans),
+            left.cell_length + gap + right.cell_length,
+            strip_control_codes=False,
+        )
 
 
 class KeyBar(Widget):
@@ -614,9 +652,13 @@ class KeyBar(Widget):
 
     def _key(self, binding, description: str, enabled: bool, pad: str) -> Content:
         click = TStyle.from_meta({"@click": f"app.simulate_key({binding.key!r})"})
-        key_style, text_style = ("bold $accent", "$foreground") if enabled else ("$text-disabled", "$text-disabled")
+        key_style, text_style = (
+            ("bold $accent", "$foreground") if enabled else ("$text-disabled", "$text-disabled")
+        )
         key = Content.styled(f"{pad}{self.app.get_key_display(binding)} ", key_style)
-        return Content.assemble(key, Content.styled(f"{description}{pad}", text_style)).stylize(click)
+        return Content.assemble(key, Content.styled(f"{description}{pad}", text_style)).stylize(
+            click
+        )
 
     def _line(self, pad: str) -> tuple[list[Content], Content]:
         """The keys, and the palette's key: with a space either side of each
@@ -631,8 +673,12 @@ class KeyBar(Widget):
         right = Content("")
         palette = active.get(app.COMMAND_PALETTE_BINDING) if app.ENABLE_COMMAND_PALETTE else None
         if palette is not None:
-            right = measured(Content.assemble(("\u258f", "$text-muted"),
-                                              self._key(palette[1], "palette" if pad else "", palette[2], pad)))
+            right = measured(
+                Content.assemble(
+                    ("\u258f", "$text-muted"),
+                    self._key(palette[1], "palette" if pad else "", palette[2], pad),
+                )
+            )
         return keys, right
 
     def render(self) -> Content:
@@ -640,7 +686,9 @@ class KeyBar(Widget):
         keys, right = self._line(" ")
         left = measured(Content.assemble(*keys))
         if left.cell_length + right.cell_length > width:
-            keys, right = self._line("")  # tighter; then leave keys off the end (help lists them all)
+            keys, right = self._line(
+                ""
+            )  # tighter; then leave keys off the end (help lists them all)
             left = measured(Content(" ").join(keys))
             while keys and left.cell_length + right.cell_length > width:
                 keys.pop()

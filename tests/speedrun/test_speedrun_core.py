@@ -105,8 +105,10 @@ class FakeClock:
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory):
-    return load_story(write_story(tmp_path_factory.mktemp("race"), {"story.yaml": MANIFEST, "s.yaml": SCENES}),
-                      cache=False)
+    return load_story(
+        write_story(tmp_path_factory.mktemp("race"), {"story.yaml": MANIFEST, "s.yaml": SCENES}),
+        cache=False,
+    )
 
 
 def test_timer_arithmetic():
@@ -264,7 +266,10 @@ def test_any_tampered_field_gives_a_verdict_never_a_crash(story, data):
         return
     verdict = verify_run(story, record)
     assert verdict.ok or verdict.reasons  # a refusal always says why
-    if path[0] in ("choices", "seed", "final", "splits", "category") or path[:2] in (("story", "id"), ("story", "hash")):
+    if path[0] in ("choices", "seed", "final", "splits", "category") or path[:2] in (
+        ("story", "id"),
+        ("story", "hash"),
+    ):
         assert not verdict.ok, (path, value)  # what decides the run cannot change unnoticed
 
 
@@ -286,7 +291,9 @@ def test_records_pb_golds_and_lss(story, tmp_path):
     assert second["pb"]
     entry = Records(tmp_path, story.id).entry(cat.key, fast.seed_type)
     assert entry["pb"]["igt_ms"] == 2000 and entry["golds"] == [1000, None, 1000]
-    comp = Records(tmp_path, story.id).comparison(cat.key, fast.seed_type, segment_names(story, cat))
+    comp = Records(tmp_path, story.id).comparison(
+        cat.key, fast.seed_type, segment_names(story, cat)
+    )
     assert comp.pb_splits == [1000, None, 2000]
     invalid, _ = play(story, "any", 5, ["train", "go", "home"], step=0.1)
     invalid.seed_type = slow.seed_type
@@ -298,7 +305,10 @@ def test_records_pb_golds_and_lss(story, tmp_path):
     assert root.findtext("GameName") == "Race" and root.findtext("CategoryName") == "Any%"
     segs = root.findall("Segments/Segment")
     assert [s.findtext("Name") for s in segs] == ["One", "Two", "Three"]
-    assert segs[0].findtext("SplitTimes/SplitTime[@name='Personal Best']/GameTime") == "00:00:01.0000000"
+    assert (
+        segs[0].findtext("SplitTimes/SplitTime[@name='Personal Best']/GameTime")
+        == "00:00:01.0000000"
+    )
     assert segs[2].findtext("BestSegmentTime/GameTime") == "00:00:01.0000000"
     assert segs[1].find("SplitTimes/SplitTime/GameTime") is None  # skipped in the PB
 
@@ -408,8 +418,13 @@ def test_livesplit_exchange_and_reconnect(story):
         clock.advance(0.25)
         bridge.tick()
         assert wait_for(lambda: len(server.lines) >= 5)
-        assert server.lines == ["starttimer", "alwayspausegametime", "setgametime 0:00:01.500", "split",
-                                "setgametime 0:00:01.750"]
+        assert server.lines == [
+            "starttimer",
+            "alwayspausegametime",
+            "setgametime 0:00:01.500",
+            "split",
+            "setgametime 0:00:01.750",
+        ]
         assert client.state == "connected"
         # LiveSplit restarts: the client notices, reconnects and re-sends the timer state
         port = server.port
@@ -420,8 +435,15 @@ def test_livesplit_exchange_and_reconnect(story):
         bridge.on_splits(run.choose("home"))
         bridge.reset()
         assert wait_for(lambda: "reset" in server.lines)
-        assert server.lines == ["starttimer", "alwayspausegametime", "setgametime 0:00:01.750",  # the resync
-                                "skipsplit", "setgametime 0:00:01.750", "split", "reset"]
+        assert server.lines == [
+            "starttimer",
+            "alwayspausegametime",
+            "setgametime 0:00:01.750",  # the resync
+            "skipsplit",
+            "setgametime 0:00:01.750",
+            "split",
+            "reset",
+        ]
         assert client.connects == 2
     finally:
         client.close()
@@ -434,7 +456,9 @@ def test_livesplit_unreachable_never_blocks():
         start = time.monotonic()
         for _ in range(1000):
             client.send("split")
-        assert time.monotonic() - start < 5  # sending is a queue append; generous bound against a hang
+        assert (
+            time.monotonic() - start < 5
+        )  # sending is a queue append; generous bound against a hang
         assert wait_for(lambda: client.state == "disconnected")
     finally:
         client.close()
@@ -459,13 +483,20 @@ def test_run_record_round_trips_as_json(story):
 
 def test_practice_from_a_run_and_presets(story, tmp_path):
     from rocky_adventure.speedrun.practice import chapter_starts_from_run, preset_starts
+
     run, _ = play(story, "any", 5, ["train", "go", "on", "swing"])
     starts = chapter_starts_from_run(story, run.record())
     assert {k: v.scene for k, v in starts.items()} == {"one": "a1", "two": "b1", "three": "c1"}
     assert starts["two"].var(story, "power") == 2
     clock = FakeClock()
-    practice = Run(story, parse_category(story, "any"), seed=5, clock=clock, practice=True,
-                   start_state=starts["two"])
+    practice = Run(
+        story,
+        parse_category(story, "any"),
+        seed=5,
+        clock=clock,
+        practice=True,
+        start_state=starts["two"],
+    )
     practice.choose("on")
     clock.advance(1)
     assert practice.finished and practice.record()["practice"] is True and not practice.valid

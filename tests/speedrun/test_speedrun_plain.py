@@ -16,11 +16,23 @@ def rocky(*args, input_text="", data=None):
     cmd = [sys.executable, "-m", "rocky_adventure"]
     if data is not None:
         cmd += ["--data-dir", str(data)]
-    return subprocess.run(cmd + list(args), input=input_text, capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        cmd + list(args), input=input_text, capture_output=True, text=True, cwd=ROOT
+    )
 
 
 def test_plain_speedrun_writes_a_run_that_verifies(tmp_path):
-    r = rocky("play", "--plain", "--speedrun", "--story", TINY, "--seed", "3", input_text="1\n1\n", data=tmp_path)
+    r = rocky(
+        "play",
+        "--plain",
+        "--speedrun",
+        "--story",
+        TINY,
+        "--seed",
+        "3",
+        input_text="1\n1\n",
+        data=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert "Speedrun: Any%, set seed 3, attempt 1" in r.stdout
     assert "[split] The Fight: IGT" in r.stdout and "Run file: " in r.stdout
@@ -42,9 +54,34 @@ def test_plain_speedrun_writes_a_run_that_verifies(tmp_path):
 
 def test_plain_speedrun_wrong_ending_and_bad_category(tmp_path):
     # 'box' with low stamina loses: the champion category is not finished
-    r = rocky("play", "--plain", "--speedrun", "--category", "ending:champion", "--story", TINY, "--seed", "1",
-              input_text="1\n2\n", data=tmp_path)
+    r = rocky(
+        "play",
+        "--plain",
+        "--speedrun",
+        "--category",
+        "ending:champion",
+        "--story",
+        TINY,
+        "--seed",
+        "1",
+        input_text="1\n2\n",
+        data=tmp_path,
+    )
     if "THE END: Flat on the Canvas" in r.stdout:
         assert r.returncode == 1 and "does not finish" in r.stdout
-    bad = rocky("play", "--plain", "--speedrun", "--category", "nope", "--story", TINY, input_text="", data=tmp_path)
-    assert bad.returncode == 2 and "unknown category 'nope'" in bad.stderr and "Traceback" not in bad.stderr
+    bad = rocky(
+        "play",
+        "--plain",
+        "--speedrun",
+        "--category",
+        "nope",
+        "--story",
+        TINY,
+        input_text="",
+        data=tmp_path,
+    )
+    assert (
+        bad.returncode == 2
+        and "unknown category 'nope'" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )

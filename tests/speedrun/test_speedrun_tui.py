@@ -35,14 +35,23 @@ def make_app(starter, data: Path, category="any"):
     from rocky_adventure.tui.speedrun import Speedrun, SpeedrunApp
 
     def factory(story, data_dir):
-        return Speedrun(story, parse_category(story, category), 7, Records(data, story.id), clock=Clock())
+        return Speedrun(
+            story, parse_category(story, category), 7, Records(data, story.id), clock=Clock()
+        )
 
-    return SpeedrunApp(factory, story=starter, seed=7, data_dir=data, settings=Settings(text_speed="slow"),
-                       motion=False)
+    return SpeedrunApp(
+        factory,
+        story=starter,
+        seed=7,
+        data_dir=data,
+        settings=Settings(text_speed="slow"),
+        motion=False,
+    )
 
 
 async def test_full_speedrun_with_splits_results_and_reset(starter, tmp_path):
     from rocky_adventure.tui.speedrun import ResultsScreen, SpeedrunHUD
+
     app = make_app(starter, tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
@@ -74,6 +83,7 @@ async def test_full_speedrun_with_splits_results_and_reset(starter, tmp_path):
 
 async def test_undo_needs_two_presses_and_invalidates(starter, tmp_path):
     from rocky_adventure.tui.speedrun import SpeedrunHUD
+
     app = make_app(starter, tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
@@ -95,6 +105,7 @@ async def test_undo_needs_two_presses_and_invalidates(starter, tmp_path):
 
 async def test_pause_menu_stops_igt_and_continue_resumes(starter, tmp_path):
     from rocky_adventure.tui.speedrun import SpeedrunHUD
+
     app = make_app(starter, tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()

@@ -9,22 +9,42 @@ import yaml
 from rocky_adventure.engine import load_story
 
 
-def write_story(root: Path, scenes: list[dict], *, variables: dict | None = None, endings: list | None = None,
-                start: str | None = None, lints: dict | None = None, story_id: str = "tiny",
-                extra_files: dict[str, dict] | None = None) -> Path:
+def write_story(
+    root: Path,
+    scenes: list[dict],
+    *,
+    variables: dict | None = None,
+    endings: list | None = None,
+    start: str | None = None,
+    lints: dict | None = None,
+    story_id: str = "tiny",
+    extra_files: dict[str, dict] | None = None,
+) -> Path:
     """A one-chapter story: `scenes` are scene mappings as in a scene file;
     `endings` a list of ids (or full mappings)."""
     root.mkdir(parents=True, exist_ok=True)
     ends = []
     for e in endings or []:
-        ends.append(e if isinstance(e, dict) else {"id": e, "title": e.title(), "epilogue": f"The {e} ending."})
-    manifest = {"format": 1, "id": story_id, "title": "Tiny", "start": start or scenes[0]["id"],
-                "variables": variables or {}, "chapters": [{"id": "one", "title": "One"}], "endings": ends}
+        ends.append(
+            e
+            if isinstance(e, dict)
+            else {"id": e, "title": e.title(), "epilogue": f"The {e} ending."}
+        )
+    manifest = {
+        "format": 1,
+        "id": story_id,
+        "title": "Tiny",
+        "start": start or scenes[0]["id"],
+        "variables": variables or {},
+        "chapters": [{"id": "one", "title": "One"}],
+        "endings": ends,
+    }
     if lints:
         manifest["lints"] = lints
     (root / "story.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
-    (root / "scenes.yaml").write_text(yaml.safe_dump({"chapter": "one", "scenes": scenes}, sort_keys=False),
-                                      encoding="utf-8")
+    (root / "scenes.yaml").write_text(
+        yaml.safe_dump({"chapter": "one", "scenes": scenes}, sort_keys=False), encoding="utf-8"
+    )
     for name, data in (extra_files or {}).items():
         (root / name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return root

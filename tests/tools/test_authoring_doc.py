@@ -37,12 +37,18 @@ def test_tutorial_pack_passes_check(tmp_path, bundled, capsys, monkeypatch):
         (tmp_path / "old_gym" / name).write_text(text, encoding="utf-8")
     capsys.readouterr()
     assert main(["check", "--strict", "--pack", "old_gym"]) == 0, capsys.readouterr().out
-    assert main(["route", "--pack", "old_gym", "--ending", "old_gym.too_old", "-o", "too_old.json"]) == 0
+    assert (
+        main(["route", "--pack", "old_gym", "--ending", "old_gym.too_old", "-o", "too_old.json"])
+        == 0
+    )
     assert main(["transcript", "too_old.json", "--pack", "old_gym"]) == 0
     assert "Too Old for This" in capsys.readouterr().out
     # the deliberate mistake of section 5, and the error the doc shows for it
-    shown = re.search(r"^(old_gym/pack\.yaml:\d+:\d+: error: unknown scene 'gym_dor'.*)$",
-                      DOC.read_text(encoding="utf-8"), re.M).group(1)
+    shown = re.search(
+        r"^(old_gym/pack\.yaml:\d+:\d+: error: unknown scene 'gym_dor'.*)$",
+        DOC.read_text(encoding="utf-8"),
+        re.M,
+    ).group(1)
     pack = tmp_path / "old_gym" / "pack.yaml"
     pack.write_text(pack.read_text().replace("to: gym_door", "to: gym_dor"))
     assert main(["check", "--pack", "old_gym"]) == 1

@@ -85,7 +85,12 @@ def test_reload_stops_at_the_first_choice_that_is_gone(tmp_path):
     state = play(s.story, s.new_state(), "rest")
     edit(root / "fight.yaml", "id: rest", "id: sit_down")
     r = s.poll(state)
-    assert r.ok and r.replayed == 0 and "('rest') no longer exists" in r.stopped and "sit_down" in r.stopped
+    assert (
+        r.ok
+        and r.replayed == 0
+        and "('rest') no longer exists" in r.stopped
+        and "sit_down" in r.stopped
+    )
     assert r.state.scene == "locker_room"
 
 
@@ -106,6 +111,7 @@ def test_reload_with_errors_keeps_the_old_story(tmp_path):
 
 def test_reload_watches_packs(tmp_path):
     from tools.test_packs import make_pack
+
     root = copy_story(tmp_path)
     pack = make_pack(tmp_path / "pack")
     s = DevSession(root, packs=[pack])
@@ -119,6 +125,7 @@ def test_reload_watches_packs(tmp_path):
 @given(st.integers(0, 10**6), st.lists(st.integers(0, 5), max_size=40))
 def test_replay_path_puts_any_playthrough_back(seed, picks):
     from rocky_adventure.engine import available_choices
+
     story = load_story(STARTER)
     state = new_game(story, seed)
     for p in picks:
@@ -132,26 +139,40 @@ def test_replay_path_puts_any_playthrough_back(seed, picks):
 
 # -- --from and --set ---------------------------------------------------------------
 
+
 def test_start_anywhere_with_typed_values():
     story = load_story(TINY)
-    st_ = start_state(story, Start.parse(story, "the_bell", ["stamina=9", "brave=true", "trainer='Apollo'",
-                                                             "locker_room=2"]))
-    assert st_.scene == "the_bell" and st_.var(story, "stamina") == 9 and st_.var(story, "brave") is True
+    st_ = start_state(
+        story,
+        Start.parse(
+            story, "the_bell", ["stamina=9", "brave=true", "trainer='Apollo'", "locker_room=2"]
+        ),
+    )
+    assert (
+        st_.scene == "the_bell"
+        and st_.var(story, "stamina") == 9
+        and st_.var(story, "brave") is True
+    )
     assert st_.var(story, "trainer") == "Apollo" and st_.visits == {"the_bell": 1, "locker_room": 2}
     assert st_.path == ()
-    assert [c.id for c in __import__("rocky_adventure.engine", fromlist=["x"]).available_choices(story, st_)] == \
-        ["swing", "box"]
+    assert [
+        c.id
+        for c in __import__("rocky_adventure.engine", fromlist=["x"]).available_choices(story, st_)
+    ] == ["swing", "box"]
 
 
-@pytest.mark.parametrize("scene,sets,message", [
-    ("the_bel", [], "unknown scene 'the_bel' (did you mean 'the_bell'?)"),
-    (None, ["stamna=3"], "unknown variable 'stamna' (did you mean 'stamina'?)"),
-    (None, ["stamina=11"], "variable 'stamina' must be between 0 and 10; got 11"),
-    (None, ["stamina=lots"], "variable 'stamina' is a whole number; got 'lots'"),
-    (None, ["brave=yes"], "variable 'brave' is true/false; got 'yes'"),
-    (None, ["brave"], "expected NAME=VALUE"),
-    (None, ["the_bell=-1"], "visit count"),
-])
+@pytest.mark.parametrize(
+    "scene,sets,message",
+    [
+        ("the_bel", [], "unknown scene 'the_bel' (did you mean 'the_bell'?)"),
+        (None, ["stamna=3"], "unknown variable 'stamna' (did you mean 'stamina'?)"),
+        (None, ["stamina=11"], "variable 'stamina' must be between 0 and 10; got 11"),
+        (None, ["stamina=lots"], "variable 'stamina' is a whole number; got 'lots'"),
+        (None, ["brave=yes"], "variable 'brave' is true/false; got 'yes'"),
+        (None, ["brave"], "expected NAME=VALUE"),
+        (None, ["the_bell=-1"], "visit count"),
+    ],
+)
 def test_start_errors_name_the_variable(scene, sets, message):
     story = load_story(TINY)
     with pytest.raises(StartError) as e:
@@ -161,7 +182,9 @@ def test_start_errors_name_the_variable(scene, sets, message):
 
 def test_parse_value_types():
     story = load_story(TINY)
-    assert parse_value(story, "stamina", "-0") == 0 and parse_value(story, "brave", "FALSE") is False
+    assert (
+        parse_value(story, "stamina", "-0") == 0 and parse_value(story, "brave", "FALSE") is False
+    )
     assert parse_value(story, "trainer", '"Duke"') == "Duke"
 
 

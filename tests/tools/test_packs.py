@@ -59,7 +59,9 @@ scenes:
 """
 
 
-def make_pack(root: Path, name: str = "montage", where: str = "", branch: str = BRANCH, **files: str) -> Path:
+def make_pack(
+    root: Path, name: str = "montage", where: str = "", branch: str = BRANCH, **files: str
+) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "pack.yaml").write_text(MANIFEST.format(name=name, where=where), encoding="utf-8")
     (root / "branch.yaml").write_text(branch, encoding="utf-8")
@@ -98,10 +100,13 @@ def test_pack_hash_changes_with_the_pack(tmp_path):
     assert load_story_with_packs(TINY, [p], cache=False).hash != h1
 
 
-@pytest.mark.parametrize("where,order", [
-    ("    before: warm_up\n", ["montage.montage", "warm_up", "rest"]),
-    ("    after: warm_up\n", ["warm_up", "montage.montage", "rest"]),
-])
+@pytest.mark.parametrize(
+    "where,order",
+    [
+        ("    before: warm_up\n", ["montage.montage", "warm_up", "rest"]),
+        ("    after: warm_up\n", ["warm_up", "montage.montage", "rest"]),
+    ],
+)
 def test_hook_position(tmp_path, where, order):
     s = load_story_with_packs(TINY, [make_pack(tmp_path / "p", where=where)], cache=False)
     assert [c.id for c in s.scenes["locker_room"].choices] == order
@@ -112,7 +117,9 @@ def test_lints_and_tools_see_the_pack(tmp_path, capsys):
     s = load_story_with_packs(TINY, [p], cache=False)
     assert not [d for d in lint(s) if d.severity.value == "error"]
     assert main(["check", str(TINY), "--pack", str(p)]) == 0
-    assert main(["route", "--story", str(TINY), "--pack", str(p), "--ending", "montage.legend"]) == 0
+    assert (
+        main(["route", "--story", str(TINY), "--pack", str(p), "--ending", "montage.legend"]) == 0
+    )
     assert '"montage.montage"' in capsys.readouterr().out
     assert main(["stats", "--story", str(TINY), "--pack", str(p)]) == 0
 
@@ -121,8 +128,9 @@ def test_installed_packs(tmp_path, monkeypatch, capsys):
     data = tmp_path / "data"
     make_pack(data / "packs" / "montage")
     other = make_pack(data / "packs" / "other", name="other")
-    (other / "pack.yaml").write_text((other / "pack.yaml").read_text().replace("extends: tiny-bout",
-                                                                               "extends: rocky-iv"))
+    (other / "pack.yaml").write_text(
+        (other / "pack.yaml").read_text().replace("extends: tiny-bout", "extends: rocky-iv")
+    )
     s = load_story_with_packs(TINY, installed=data / "packs", cache=False)
     assert "montage.legend" in s.endings and not any(e.startswith("other.") for e in s.endings)
     assert main(["--data-dir", str(data), "check", str(TINY)]) == 0
@@ -130,19 +138,39 @@ def test_installed_packs(tmp_path, monkeypatch, capsys):
     assert main(["check", "--data-dir", str(data), str(TINY), "--format", "json"]) == 0
     assert '"ok": true' in capsys.readouterr().out
     # the same folder given with --pack too is loaded once
-    s2 = load_story_with_packs(TINY, [data / "packs" / "montage"], installed=data / "packs", cache=False)
+    s2 = load_story_with_packs(
+        TINY, [data / "packs" / "montage"], installed=data / "packs", cache=False
+    )
     assert s2.scenes.keys() == s.scenes.keys()
     # and --no-installed-packs leaves them out
-    assert main(["--data-dir", str(data), "route", "--story", str(TINY), "--no-installed-packs",
-                 "--ending", "montage.legend"]) == 2
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(data),
+                "route",
+                "--story",
+                str(TINY),
+                "--no-installed-packs",
+                "--ending",
+                "montage.legend",
+            ]
+        )
+        == 2
+    )
 
 
 # -- conflicts -------------------------------------------------------------------------
 
+
 def test_two_packs_with_one_name_name_both_files(tmp_path):
     a, b = make_pack(tmp_path / "a"), make_pack(tmp_path / "b")
     [msg] = errors_of(a, b)
-    assert str(b / "pack.yaml") in msg and str(a / "pack.yaml") in msg and "two packs are named 'montage'" in msg
+    assert (
+        str(b / "pack.yaml") in msg
+        and str(a / "pack.yaml") in msg
+        and "two packs are named 'montage'" in msg
+    )
 
 
 def test_pack_id_shadowing_the_story_names_both_files(tmp_path):
@@ -150,8 +178,11 @@ def test_pack_id_shadowing_the_story_names_both_files(tmp_path):
     msgs = errors_of(make_pack(tmp_path / "p", branch=branch))
     assert any("scene 'the_bell'" in m and "fight.yaml" in m and "branch.yaml" in m for m in msgs)
     p = make_pack(tmp_path / "q")
-    (p / "pack.yaml").write_text((p / "pack.yaml").read_text().replace("  grit:", "  stamina: {type: int, "
-                                                                       "default: 0}\n  grit:"))
+    (p / "pack.yaml").write_text(
+        (p / "pack.yaml")
+        .read_text()
+        .replace("  grit:", "  stamina: {type: int, default: 0}\n  grit:")
+    )
     assert any("variable 'stamina'" in m and "story.yaml" in m for m in errors_of(p))
 
 
@@ -159,26 +190,38 @@ def test_two_packs_hooking_one_scene_both_work(tmp_path):
     a = make_pack(tmp_path / "a")
     b = make_pack(tmp_path / "b", name="second")
     s = load_story_with_packs(TINY, [a, b], cache=False)
-    assert [c.id for c in s.scenes["locker_room"].choices][-2:] == ["montage.montage", "second.montage"]
+    assert [c.id for c in s.scenes["locker_room"].choices][-2:] == [
+        "montage.montage",
+        "second.montage",
+    ]
 
 
 def test_pack_errors_are_located(tmp_path):
-    p = make_pack(tmp_path / "p", branch=BRANCH.replace("to: the_bell", "to: the_bel")
-                  .replace('if: "grit < 4"', 'if: "grits < 4"'))
+    p = make_pack(
+        tmp_path / "p",
+        branch=BRANCH.replace("to: the_bell", "to: the_bel").replace(
+            'if: "grit < 4"', 'if: "grits < 4"'
+        ),
+    )
     msgs = errors_of(p)
-    assert any("branch.yaml:" in m and "unknown scene 'the_bel'" in m and "the_bell" in m for m in msgs)
+    assert any(
+        "branch.yaml:" in m and "unknown scene 'the_bel'" in m and "the_bell" in m for m in msgs
+    )
     assert any("branch.yaml:" in m and "unknown name 'grits'" in m and "'grit'" in m for m in msgs)
 
 
-@pytest.mark.parametrize("edit,message", [
-    (("extends: tiny-bout", "extends: rocky-iv"), "extends the story 'rocky-iv'"),
-    (("scene: locker_room", "scene: the_bel"), "unknown scene 'the_bel'"),
-    (("scene: locker_room", "scene: win"), "is an ending"),
-    (("{where}", "    before: nope\n"), "no choice 'nope'"),
-    (("format: 1", "format: 2"), "pack format 2"),
-    (("version: 1.0.0\n", ""), "missing the required key 'version'"),
-    (("name: {name}", "name: bad-name"), "expected an id"),
-])
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (("extends: tiny-bout", "extends: rocky-iv"), "extends the story 'rocky-iv'"),
+        (("scene: locker_room", "scene: the_bel"), "unknown scene 'the_bel'"),
+        (("scene: locker_room", "scene: win"), "is an ending"),
+        (("{where}", "    before: nope\n"), "no choice 'nope'"),
+        (("format: 1", "format: 2"), "pack format 2"),
+        (("version: 1.0.0\n", ""), "missing the required key 'version'"),
+        (("name: {name}", "name: bad-name"), "expected an id"),
+    ],
+)
 def test_bad_manifests(tmp_path, edit, message):
     p = make_pack(tmp_path / "p")
     text = MANIFEST.replace(*edit).format(name="montage", where="")
@@ -187,6 +230,7 @@ def test_bad_manifests(tmp_path, edit, message):
 
 
 # -- hostile packs -------------------------------------------------------------------------
+
 
 def _hostile(tmp_path, name: str, data: bytes | str) -> list[str]:
     p = make_pack(tmp_path / "p")
@@ -213,14 +257,18 @@ def test_hostile_alias_bomb(tmp_path):
 
 
 def test_hostile_binary_junk(tmp_path):
-    assert any("NUL" in m or "UTF-8" in m for m in _hostile(tmp_path, "junk.yaml", os.urandom(4096) + b"\0"))
+    assert any(
+        "NUL" in m or "UTF-8" in m
+        for m in _hostile(tmp_path, "junk.yaml", os.urandom(4096) + b"\0")
+    )
     assert any("UTF-8" in m for m in _hostile(tmp_path / "b", "junk.yaml", b"\xff\xfe\xfa" * 100))
 
 
 def test_hostile_expressions(tmp_path):
     deep = "not " * 200 + "true"
     branch = BRANCH.replace('if: "grit < 4"', f'if: "{deep}"').replace(
-        "add: {grit: 2, stamina: 1}", 'add: {grit: "__import__(\'os\').system(\'true\')"}')
+        "add: {grit: 2, stamina: 1}", "add: {grit: \"__import__('os').system('true')\"}"
+    )
     msgs = errors_of(make_pack(tmp_path / "p", branch=branch))
     assert any("RA007" in m for m in msgs) and len(msgs) >= 2
 
@@ -246,8 +294,11 @@ def test_hostile_pack_writes_nothing(tmp_path):
 
 def test_hostile_pack_with_colliding_ids(tmp_path):
     branch = BRANCH + BRANCH.split("scenes:\n", 1)[1]  # every scene twice
-    hook_twice = MANIFEST.replace("hooks:\n", "hooks:\n  - scene: locker_room\n    choices:\n"
-                                  "      - {{id: montage, text: Again, to: montage_start}}\n")
+    hook_twice = MANIFEST.replace(
+        "hooks:\n",
+        "hooks:\n  - scene: locker_room\n    choices:\n"
+        "      - {{id: montage, text: Again, to: montage_start}}\n",
+    )
     p = make_pack(tmp_path / "p", branch=branch)
     (p / "pack.yaml").write_text(hook_twice.format(name="montage", where=""))
     msgs = errors_of(p)
@@ -266,11 +317,13 @@ def test_runtime_faults_in_a_pack_are_reported_not_raised(tmp_path, capsys):
 
 def test_too_many_packs(tmp_path):
     from rocky_adventure.engine.packs import MAX_PACKS
+
     msgs = errors_of(*[tmp_path / str(i) for i in range(MAX_PACKS + 1)])
     assert any(f"more than {MAX_PACKS} packs" in m for m in msgs)
 
 
 # -- new-pack --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("story", [None, TINY])
 def test_new_pack_passes_check(tmp_path, story, capsys, monkeypatch):
@@ -278,11 +331,16 @@ def test_new_pack_passes_check(tmp_path, story, capsys, monkeypatch):
     extra = ["--story", str(story)] if story else []
     assert main(["new-pack", "my-branch", *extra]) == 0
     p = tmp_path / "my-branch"
-    assert (p / "pack.yaml").read_text().startswith("# yaml-language-server: $schema=.schema/pack.schema.json")
+    assert (
+        (p / "pack.yaml")
+        .read_text()
+        .startswith("# yaml-language-server: $schema=.schema/pack.schema.json")
+    )
     assert (p / ".schema" / "pack-scenes.schema.json").is_file()
     capsys.readouterr()
-    assert main(["check", "--strict", *([str(story)] if story else []), "--pack", str(p)]) == 0, \
+    assert main(["check", "--strict", *([str(story)] if story else []), "--pack", str(p)]) == 0, (
         capsys.readouterr().out
+    )
     assert main(["route", *extra, "--pack", str(p), "--ending", "my_branch.quiet_exit"]) == 0
     assert main(["new-pack", "my-branch", *extra]) == 1  # never overwrites
 
@@ -292,8 +350,12 @@ def test_pack_schemas_validate_the_scaffold(tmp_path, monkeypatch):
     import json
 
     import yaml
+
     monkeypatch.chdir(tmp_path)
     assert main(["new-pack", "p", "--story", str(TINY)]) == 0
-    for name, schema in (("pack.yaml", "pack.schema.json"), ("branch.yaml", "pack-scenes.schema.json")):
+    for name, schema in (
+        ("pack.yaml", "pack.schema.json"),
+        ("branch.yaml", "pack-scenes.schema.json"),
+    ):
         doc = yaml.safe_load((tmp_path / "p" / name).read_text())
         jsonschema.validate(doc, json.loads((tmp_path / "p" / ".schema" / schema).read_text()))

@@ -36,20 +36,35 @@ INT = {"type": "int", "default": 0, "min": 0, "max": 10}
 def diamond(tmp_path):
     """a -> (left | right) -> b; b -> win needs the `key` from the right;
     a counter loop that adds states; a chance check to `lucky`."""
-    return build(tmp_path, [
-        scene("a", ch("left", "b"), ch("right", "b", set={"key": True})),
-        scene("b", ch("door", "w", **{"if": "key"}), ch("wait", "b2", add={"n": 1}, **{"if": "n < 3"}),
-              ch("dice", None, chance="50", success="lucky", failure="l")),
-        scene("b2", ch("back", "b")),
-        end("w", "win"), end("lucky", "lucky"), end("l", "lost"),
-    ], variables={"key": {"type": "bool", "default": False}, "n": {"type": "int", "default": 0, "min": 0, "max": 3}},
-        endings=["win", "lucky", "lost"])
+    return build(
+        tmp_path,
+        [
+            scene("a", ch("left", "b"), ch("right", "b", set={"key": True})),
+            scene(
+                "b",
+                ch("door", "w", **{"if": "key"}),
+                ch("wait", "b2", add={"n": 1}, **{"if": "n < 3"}),
+                ch("dice", None, chance="50", success="lucky", failure="l"),
+            ),
+            scene("b2", ch("back", "b")),
+            end("w", "win"),
+            end("lucky", "lucky"),
+            end("l", "lost"),
+        ],
+        variables={
+            "key": {"type": "bool", "default": False},
+            "n": {"type": "int", "default": 0, "min": 0, "max": 3},
+        },
+        endings=["win", "lucky", "lost"],
+    )
 
 
 # -- explore ------------------------------------------------------------------
 
+
 def test_rng_extremes():
     from rocky_adventure.engine.rng import next_float
+
     assert next_float(RNG_LOWEST)[1] == 0.0
     assert next_float(RNG_HIGHEST)[1] > 0.99999999
 
@@ -84,9 +99,17 @@ def test_explore_with_seed_follows_the_dice(tmp_path):
 
 
 def test_explore_finds_faults_and_dead_ends(tmp_path):
-    s = build(tmp_path, [scene("a", ch("div", "b", set={"n": "10 // n"}), ch("stuck", "c")),
-                         scene("b", ch("o", "w")), scene("c", ch("never", "w", **{"if": "n > 5"})),
-                         end("w", "win")], variables={"n": INT}, endings=["win"])
+    s = build(
+        tmp_path,
+        [
+            scene("a", ch("div", "b", set={"n": "10 // n"}), ch("stuck", "c")),
+            scene("b", ch("o", "w")),
+            scene("c", ch("never", "w", **{"if": "n > 5"})),
+            end("w", "win"),
+        ],
+        variables={"n": INT},
+        endings=["win"],
+    )
     ex = explore(s)
     assert [k[0] for k in ex.dead_ends] == ["c"]
     assert len(ex.faults) == 1 and "division by zero" in ex.faults[0].message
@@ -94,13 +117,20 @@ def test_explore_finds_faults_and_dead_ends(tmp_path):
 
 
 def test_explore_key_ignores_text_only_variables(tmp_path):
-    s = build(tmp_path, [scene("a", ch("up", "a", add={"shown": 1}), ch("go", "w")),
-                         end("w", "win", text="{shown}")],
-              variables={"shown": INT}, endings=["win"])
+    s = build(
+        tmp_path,
+        [
+            scene("a", ch("up", "a", add={"shown": 1}), ch("go", "w")),
+            end("w", "win", text="{shown}"),
+        ],
+        variables={"shown": INT},
+        endings=["win"],
+    )
     assert explore(s).states == 2  # `shown` never changes where the story goes
 
 
 # -- route -----------------------------------------------------------------------
+
 
 def test_routes_are_shortest(tmp_path):
     s = diamond(tmp_path)
@@ -146,6 +176,7 @@ def test_route_command_and_transcript(tmp_path, capsys):
 
 # -- transcript -------------------------------------------------------------------------
 
+
 def test_transcript_golden(tmp_path):
     s = load_story(TINY, cache=False)
     text, err = transcript(s, 1, ["warm_up", "box"])
@@ -168,15 +199,29 @@ def test_transcript_stops_at_a_closed_choice(tmp_path, capsys):
 
 def test_parse_routes_forms():
     assert parse_routes(["a", "b"], 3)[0].seed == 3
-    r = parse_routes({"format": "rocky-adventure-route", "seed": 9, "routes": [{"choices": ["x"], "ending": "e"}]})
+    r = parse_routes(
+        {
+            "format": "rocky-adventure-route",
+            "seed": 9,
+            "routes": [{"choices": ["x"], "ending": "e"}],
+        }
+    )
     assert r[0].seed == 9 and r[0].ending == "e"
     from rocky_adventure.tools.transcript import RouteError
-    for bad in ({"choices": "x"}, {"choices": [1]}, {"routes": 3}, [1, 2], {"choices": [], "seed": -1}):
+
+    for bad in (
+        {"choices": "x"},
+        {"choices": [1]},
+        {"routes": 3},
+        [1, 2],
+        {"choices": [], "seed": -1},
+    ):
         with pytest.raises(RouteError):
             parse_routes(bad)
 
 
 # -- randomtest -------------------------------------------------------------------------------
+
 
 def test_randomtest_same_seed_same_report():
     s = load_story(STARTER, cache=False)
@@ -197,14 +242,23 @@ def test_randomtest_prefers_untaken_choices(tmp_path):
 
 
 def test_randomtest_reports_faults_with_replayable_seeds(tmp_path):
-    s = build(tmp_path, [scene("a", ch("div", "b", set={"n": "10 // n"}), ch("loop", "c"), ch("ok", "w")),
-                         scene("b", ch("o", "w")), scene("c", ch("again", "c")), end("w", "win")],
-              variables={"n": INT}, endings=["win"])
+    s = build(
+        tmp_path,
+        [
+            scene("a", ch("div", "b", set={"n": "10 // n"}), ch("loop", "c"), ch("ok", "w")),
+            scene("b", ch("o", "w")),
+            scene("c", ch("again", "c")),
+            end("w", "win"),
+        ],
+        variables={"n": INT},
+        endings=["win"],
+    )
     r = randomtest(s, runs=60, seed=0, step_limit=50)
     assert r["unfinished"]["error"] > 0 and r["unfinished"]["step_limit"] > 0
     err = next(e for e in r["errors"] if e["kind"] == "error")
     assert "division by zero" in err["message"]
     from rocky_adventure.engine import StoryRuntimeError
+
     with pytest.raises(StoryRuntimeError):
         replay(s, err["seed"], err["choices"])
 
@@ -218,6 +272,7 @@ def test_randomtest_command(capsys):
 
 
 # -- graph -----------------------------------------------------------------------------------
+
 
 def test_graph_dot_and_mermaid():
     s = load_story(STARTER, cache=False)
@@ -253,11 +308,22 @@ def test_graph_command_formats(tmp_path, capsys):
     (tmp_path / "afile").write_text("")
     capsys.readouterr()
     assert main(["graph", "--story", str(TINY), "-o", str(tmp_path / "afile" / "g.mmd")]) == 1
-    assert capsys.readouterr().err.startswith(f"rocky-adventure: {tmp_path / 'afile' / 'g.mmd'}: ")  # no traceback
+    assert capsys.readouterr().err.startswith(
+        f"rocky-adventure: {tmp_path / 'afile' / 'g.mmd'}: "
+    )  # no traceback
 
 
 def test_every_tool_has_help_with_an_example(capsys):
-    for name in ("randomtest", "explore", "route", "transcript", "graph", "check", "new-pack", "stats"):
+    for name in (
+        "randomtest",
+        "explore",
+        "route",
+        "transcript",
+        "graph",
+        "check",
+        "new-pack",
+        "stats",
+    ):
         with pytest.raises(SystemExit):
             main([name, "--help"])
         out = capsys.readouterr().out
@@ -268,13 +334,17 @@ def test_explorer_cursor_round_trip(tmp_path):
     s = diamond(tmp_path)
     e = Explorer(s)
     from rocky_adventure.engine import Cursor
+
     c = Cursor.start(s, 0)
     c.step("right")
     assert e.key(e.cursor(e.key(c))) == e.key(c)
 
 
 def test_write_story_helper(tmp_path):
-    assert (write_story(tmp_path, [scene("a", ch("go", "w")), end("w", "win")], endings=["win"]) / "story.yaml").exists()
+    assert (
+        write_story(tmp_path, [scene("a", ch("go", "w")), end("w", "win")], endings=["win"])
+        / "story.yaml"
+    ).exists()
 
 
 def test_guided_walks_when_the_budget_is_too_small():
@@ -297,9 +367,16 @@ def test_astar_finds_a_shortest_route(tmp_path):
 
 
 def test_randomtest_finds_faults_in_text(tmp_path):
-    s = build(tmp_path, [scene("a", ch("go", "b", set={"n": 0}), text="n is {n}"),
-                         scene("b", ch("o", "w"), text="Ratio {10 // n}"), end("w", "win")],
-              variables={"n": {**INT, "default": 1}}, endings=["win"])
+    s = build(
+        tmp_path,
+        [
+            scene("a", ch("go", "b", set={"n": 0}), text="n is {n}"),
+            scene("b", ch("o", "w"), text="Ratio {10 // n}"),
+            end("w", "win"),
+        ],
+        variables={"n": {**INT, "default": 1}},
+        endings=["win"],
+    )
     r = randomtest(s, runs=5, seed=0)
     assert r["unfinished"]["error"] == 5 and "division by zero" in r["errors"][0]["message"]
     assert randomtest(s, runs=5, seed=0, render=False)["unfinished"]["error"] == 0
@@ -311,6 +388,17 @@ def test_golden_transcript(capsys):
     `transcript -o` when a change to the story is meant)."""
     fixtures = Path(__file__).parent / "fixtures"
     approved = (fixtures / "tiny-bout.champion.txt").read_text(encoding="utf-8")
-    assert main(["transcript", str(fixtures / "tiny-bout.route.json"), "--story", str(TINY),
-                 "--ending", "champion"]) == 0
+    assert (
+        main(
+            [
+                "transcript",
+                str(fixtures / "tiny-bout.route.json"),
+                "--story",
+                str(TINY),
+                "--ending",
+                "champion",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == approved

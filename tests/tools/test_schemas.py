@@ -13,16 +13,21 @@ import yaml
 from rocky_adventure.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS = {"manifest": "story.schema.json", "scenes": "scenes.schema.json",
-           "pack": "pack.schema.json", "pack-scenes": "pack-scenes.schema.json"}
+SCHEMAS = {
+    "manifest": "story.schema.json",
+    "scenes": "scenes.schema.json",
+    "pack": "pack.schema.json",
+    "pack-scenes": "pack-scenes.schema.json",
+}
 
 
 @pytest.mark.parametrize("kind,name", SCHEMAS.items())
 def test_docs_schemas_are_up_to_date(kind, name, tmp_path):
     out = tmp_path / name
     assert main(["schema", "--kind", kind, "-o", str(out)]) == 0
-    assert (ROOT / "docs" / name).read_text(encoding="utf-8") == out.read_text(encoding="utf-8"), \
+    assert (ROOT / "docs" / name).read_text(encoding="utf-8") == out.read_text(encoding="utf-8"), (
         f"docs/{name} is stale: rocky-adventure schema --kind {kind} -o docs/{name}"
+    )
 
 
 def test_every_bundled_story_file_names_its_schema():

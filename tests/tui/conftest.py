@@ -34,10 +34,18 @@ def make_app(starter, tmp_path):
     from rocky_adventure.tui.app import RockyApp
 
     def make(**kw) -> RockyApp:
-        args = dict(story=starter, seed=7, data_dir=tmp_path / "data", settings=Settings(text_speed="instant"),
-                    clock=lambda: FROZEN, monotonic=lambda: 0.0, motion=False)
+        args = dict(
+            story=starter,
+            seed=7,
+            data_dir=tmp_path / "data",
+            settings=Settings(text_speed="instant"),
+            clock=lambda: FROZEN,
+            monotonic=lambda: 0.0,
+            motion=False,
+        )
         args.update(kw)
         return RockyApp(**args)
+
     return make
 
 

@@ -71,7 +71,9 @@ async def test_save_quit_and_continue(make_app, tmp_path):
     again = make_app()
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert "Continue: The Gym \u203a The Locker Room" in shown_text(again.screen.query_one("#continue-info"))
+        assert "Continue: The Gym \u203a The Locker Room" in shown_text(
+            again.screen.query_one("#continue-info")
+        )
         await pilot.press("c")
         assert isinstance(again.screen, GameScreen)
         assert again.session.state == before
@@ -92,7 +94,9 @@ async def test_undo_and_history(make_app):
         await pilot.press("n", "1", "1")
         assert app.session.state.scene == "locker" and app.session.state.turns == 2
         bar = app.screen.query_one(KeyBar)
-        await pilot.click(bar, offset=(bar.render().plain.index(" Undo") - 1, 0))  # the key bar's keys click
+        await pilot.click(
+            bar, offset=(bar.render().plain.index(" Undo") - 1, 0)
+        )  # the key bar's keys click
         assert app.session.state.turns == 1
         assert "skip_rope" in choices(app)
         await pilot.press("1", "2")  # skip rope, then ask Mickey
@@ -101,7 +105,9 @@ async def test_undo_and_history(make_app):
         assert isinstance(app.screen, HistoryScreen)
         await pilot.pause()
         shown = shown_text(app.screen.query_one("#history"))
-        assert "\u203a Go in" in shown and "\u25c6 you are here" in shown  # each entry whole, choice and all
+        assert (
+            "\u203a Go in" in shown and "\u25c6 you are here" in shown
+        )  # each entry whole, choice and all
         await pilot.press("home", "enter")  # back to before the first choice
         assert isinstance(app.screen, GameScreen)
         assert app.session.state.turns == 0 and app.session.state.scene == "gym_door"
@@ -146,7 +152,9 @@ async def test_resize_shows_a_notice_and_reflows(make_app):
         assert max(len(line) for line in lines) <= text.size.width
         assert " ".join(" ".join(lines).split()) == " ".join(text.content.plain.split())
         keys = shown_text(app.screen.query_one(KeyBar))  # packed to fit, whole keys only
-        assert keys.startswith("1-9 Choose u Undo") and keys.endswith("\u258f^p") and len(keys) <= 60
+        assert (
+            keys.startswith("1-9 Choose u Undo") and keys.endswith("\u258f^p") and len(keys) <= 60
+        )
         assert keys.split("\u258f")[0].rstrip().endswith(("Help", "Menu", "Quit"))
 
 
@@ -205,6 +213,8 @@ async def test_a_save_that_cannot_be_written_says_so(make_app, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n", "1", "s", "enter")
         messages = [(n.title, n.message) for n in app._notifications]
-        assert any(title == "Not saved" and "Could not write" in message for title, message in messages)
+        assert any(
+            title == "Not saved" and "Could not write" in message for title, message in messages
+        )
         assert not any(message.startswith("Saved as") for _, message in messages)
         assert app.session.dirty  # so quitting still asks

@@ -27,7 +27,10 @@ def test_moves_undo_rewind_and_history(starter, tmp_path, frozen):
     s.choose("ask_mickey")
     history = s.history()
     assert [(p.scene, p.choice) for p in history] == [
-        ("gym_door", "Go in"), ("locker", "Ask old Mickey to work your corner instead"), ("locker", None)]
+        ("gym_door", "Go in"),
+        ("locker", "Ask old Mickey to work your corner instead"),
+        ("locker", None),
+    ]
     assert "Mickey is in your corner" in history[-1].text
     s.rewind(0)
     assert s.state.turns == 0 and not s.undo()
@@ -39,7 +42,9 @@ def test_an_ending_goes_to_the_gallery(starter, tmp_path, frozen):
     s = Session.new(starter, 7, storage)
     s.choose("go_home")
     assert s.choices() == [] and s.ending() == (
-        "An Early Night", "You sleep ten hours. Duke never mentions it, which is worse.")
+        "An Early Night",
+        "You sleep ten hours. Duke never mentions it, which is worse.",
+    )
     reached = s.last_ending
     assert reached.new and (reached.found, reached.total) == (1, 4)
     assert list(storage.load_gallery()) == ["went_home"]
@@ -86,6 +91,7 @@ def test_history_that_no_longer_replays_keeps_the_state(starter):
 def test_a_long_run_keeps_few_states_and_replays_the_others():
     from rocky_adventure.engine import available_choices, choose, load_story, new_game
     from rocky_adventure.tui.session import History
+
     story = load_story(cache=False)
     states = [new_game(story, 11)]
     while states[-1].ending is None and len(states) < 120:

@@ -27,9 +27,17 @@ def test_bout_round(snap_compare, make_app):
 
 def test_gallery(snap_compare, make_app, starter, tmp_path, frozen):
     storage = Storage(tmp_path / "data", starter.id, clock=lambda: frozen)
-    storage.record_ending("went_home", "An Early Night", "You sleep ten hours. Duke never mentions it, which is worse.")
-    storage.record_ending("champion", "Champion of the Gym", "They pin a photograph of you behind the counter.")
-    storage.record_ending("champion", "Champion of the Gym", "They pin a photograph of you behind the counter.")
+    storage.record_ending(
+        "went_home",
+        "An Early Night",
+        "You sleep ten hours. Duke never mentions it, which is worse.",
+    )
+    storage.record_ending(
+        "champion", "Champion of the Gym", "They pin a photograph of you behind the counter."
+    )
+    storage.record_ending(
+        "champion", "Champion of the Gym", "They pin a photograph of you behind the counter."
+    )
     assert snap_compare(make_app(), press=["e"], terminal_size=SIZE)
 
 

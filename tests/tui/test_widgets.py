@@ -23,8 +23,16 @@ from rocky_adventure.tui.widgets import (
 )
 
 ODD_TEXTS = [
-    "a" * 200 + " b c", "word " * 40, "  leading spaces and  double  spaces  ", "日本語のテキストです " * 10,
-    "tab\there and\tthere", "emoji 👍🏽 and 👨‍👩‍👧 sequence " * 5, "x", "", "   ", "A \u2014 dash\u2019s \u00e9t\u00e9",
+    "a" * 200 + " b c",
+    "word " * 40,
+    "  leading spaces and  double  spaces  ",
+    "日本語のテキストです " * 10,
+    "tab\there and\tthere",
+    "emoji 👍🏽 and 👨‍👩‍👧 sequence " * 5,
+    "x",
+    "",
+    "   ",
+    "A \u2014 dash\u2019s \u00e9t\u00e9",
 ]
 
 
@@ -42,7 +50,9 @@ def test_wrap_and_cells_match_textual(starter):
             content = story_content(text, ending)
             for width in (1, 2, 7, 17, 40, 76):
                 ours, theirs = wrap(content, width), content.wrap(width)
-                assert [(line.plain, line.spans) for line in ours] == [(line.plain, line.spans) for line in theirs]
+                assert [(line.plain, line.spans) for line in ours] == [
+                    (line.plain, line.spans) for line in theirs
+                ]
                 assert [line.cell_length for line in ours] == [line.cell_length for line in theirs]
 
 
@@ -60,8 +70,14 @@ async def test_story_text_and_choices_scroll_without_a_scroll_bar_and_measure_no
         choices.styles.max_height = 5
         cached_cell_len.cache_clear()
         app.query_one(SceneHeader).set("Moscow", "The long walk to the ring", "turn 12")
-        text.show(story_content("\n\n".join(f"Paragraph {i}: " + "the crowd roars. " * 6 for i in range(12))))
-        choices.set_choices([(f"c{i}", f"Choice number {i}, " + "with words " * i) for i in range(12)])
+        text.show(
+            story_content(
+                "\n\n".join(f"Paragraph {i}: " + "the crowd roars. " * 6 for i in range(12))
+            )
+        )
+        choices.set_choices(
+            [(f"c{i}", f"Choice number {i}, " + "with words " * i) for i in range(12)]
+        )
         await pilot.pause()
         assert text.max_scroll_y > 0 and choices.max_scroll_y > 0
         text.scroll_page_down(animate=False)
@@ -69,7 +85,9 @@ async def test_story_text_and_choices_scroll_without_a_scroll_bar_and_measure_no
         await pilot.pause()
         assert text.scroll_offset.y > 0 and choices.scroll_offset.y > 0
         before = text.scroll_offset.y
-        text.post_message(events.MouseScrollUp(text, 1, 1, 0, -1, 0, False, False, False))  # the wheel
+        text.post_message(
+            events.MouseScrollUp(text, 1, 1, 0, -1, 0, False, False, False)
+        )  # the wheel
         await pilot.pause()
         assert text.scroll_offset.y < before
         assert text._vertical_scrollbar is None and choices._vertical_scrollbar is None
