@@ -215,22 +215,3 @@ def test_deterministic_and_serializable(story, picks, seed):
     assert a == b and a.digest(story) == b.digest(story)
     assert replay(story, seed, taken) == a
     assert [c for _, c in a.path] == taken
-
-
-def test_rng_sequence_is_fixed():
-    """The PRNG is ours (SplitMix64), so these numbers never change."""
-    from rocky_adventure.engine.rng import Random
-
-    r = Random(7)
-    assert [r.below(100) for _ in range(8)] == [r2 for r2 in _expected_rng()]
-
-
-def _expected_rng():
-    from rocky_adventure.engine.rng import next_float, seed_state
-
-    s = seed_state(7)
-    out = []
-    for _ in range(8):
-        s, f = next_float(s)
-        out.append(int(f * 100))
-    return out
