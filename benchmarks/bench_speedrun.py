@@ -29,10 +29,11 @@ from common import best_of  # noqa: E402
 
 
 async def ui(resets: int, data: str) -> tuple[list[float], list[float]]:
+    from rocky_adventure.game.settings import Settings
+    from rocky_adventure.speedrun.attempts import Speedrun
     from rocky_adventure.speedrun.records import Records
     from rocky_adventure.speedrun.run import parse_category
-    from rocky_adventure.storage import Settings
-    from rocky_adventure.tui.speedrun import Speedrun, SpeedrunApp
+    from rocky_adventure.tui.speedrun import SpeedrunApp
 
     def factory(story, data_dir):
         return Speedrun(story, parse_category(story, "any"), None, Records(Path(data), story.id))

@@ -57,7 +57,7 @@ if kind == "bare":
 
     app = Bare()
 else:
-    from rocky_adventure.storage import Settings
+    from rocky_adventure.game.settings import Settings
     from rocky_adventure.tui.app import RockyApp
     app = RockyApp(data_dir=data, settings=Settings(text_speed="instant"))
 
@@ -142,7 +142,7 @@ def peak_rss(runs: int, data: str) -> tuple[int, int, int]:
 
 async def turn_latency(turns: int, data: str) -> list[tuple[float, float]]:
     """(key to the scene drawn, key to Textual's last write) of each turn."""
-    from rocky_adventure.storage import Settings
+    from rocky_adventure.game.settings import Settings
     from rocky_adventure.tui.app import RockyApp
 
     # motion=False: a change shown as +1 stays until the next turn instead of

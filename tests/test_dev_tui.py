@@ -7,11 +7,12 @@ import shutil
 
 from helpers import ROOT
 
-from rocky_adventure.storage import Settings
+from rocky_adventure.game.settings import Settings
 
 
 async def test_dev_reload_keeps_position_and_survives_errors(tmp_path):
-    from rocky_adventure.tools.dev import DevSession, Start
+    from rocky_adventure.engine.start import Start
+    from rocky_adventure.tools.dev import DevSession
     from rocky_adventure.tui.dev import DebugPanel, DevApp
     from rocky_adventure.tui.widgets import StoryText
 
@@ -19,12 +20,10 @@ async def test_dev_reload_keeps_position_and_survives_errors(tmp_path):
     shutil.copytree(ROOT / "examples" / "starter", story_dir)
     app = DevApp(
         lambda: DevSession(story_dir, start=Start(seed=3)),
-        story_path=str(story_dir),
         seed=3,
         data_dir=tmp_path / "data",
         settings=Settings(text_speed="instant"),
         motion=False,
-        use_cache=False,
     )
     async with app.run_test(size=(110, 34)) as pilot:
         await pilot.pause()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from rocky_adventure.engine import load_story
-from rocky_adventure.plain import paragraphs, run_plain
+from rocky_adventure.game.text import paragraphs
+from rocky_adventure.plain.game import run_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTER = ROOT / "examples" / "starter"

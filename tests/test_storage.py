@@ -19,21 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rocky_adventure.engine import choose, load_story, new_game
-from rocky_adventure.storage import (
-    SAVE_VERSION,
-    TEXT_SPEEDS,
-    SaveError,
-    Settings,
-    Storage,
-    Writer,
-    atomic_write,
-    backup_path,
-    load_settings,
-    read_key,
-    read_with_backup,
-    save_settings,
-    slot_for_name,
-)
+from rocky_adventure.game.files import Writer, atomic_write, backup_path, read_with_backup
+from rocky_adventure.game.readtext import read_key
+from rocky_adventure.game.saves import SAVE_VERSION, SaveError, slot_for_name
+from rocky_adventure.game.settings import TEXT_SPEEDS, Settings, load_settings, save_settings
+from rocky_adventure.game.storage import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTER = ROOT / "examples" / "starter"
@@ -244,7 +234,7 @@ def test_read_text_is_kept(tmp_path, story):
 AUTOSAVE_LOOP = textwrap.dedent("""
     import sys
     from rocky_adventure.engine import available_choices, choose, load_story, new_game
-    from rocky_adventure.storage import Storage
+    from rocky_adventure.game.storage import Storage
     story = load_story(sys.argv[1], cache=False)
     storage = Storage(sys.argv[2], story.id)
     state = new_game(story, 7)

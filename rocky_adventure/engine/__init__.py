@@ -19,7 +19,8 @@ from .diagnostics import (
     StoryLoadError,
     StoryRuntimeError,
 )
-from .files import bundled_story_dir, load_story, read_files
+from .files import bundled_story_dir, read_files
+from .load import load_story
 from .model import CONTINUE_ID, Chapter, Choice, Ending, Scene, Story, Variable
 from .play import (
     CONTINUE,

@@ -29,6 +29,7 @@ _ALLOWED = {
         "HudBar",
         "Display",
         "StoryFile",
+        "PackInfo",
         "Story",
     )
 } | {

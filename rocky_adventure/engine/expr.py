@@ -287,7 +287,7 @@ _NOT_CONST = object()
 
 
 def _fault(expr: Expr, what: str) -> StoryRuntimeError:
-    return StoryRuntimeError(f"{expr.where()}: error: {what} in {expr.source!r}")
+    return StoryRuntimeError.at(expr.file, expr.line, expr.col, f"{what} in {expr.source!r}")
 
 
 _CMP_FN = {

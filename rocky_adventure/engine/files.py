@@ -1,5 +1,5 @@
-"""A story folder's files, their hash, and `load_story`: everything the load
-cache's path needs, without the YAML parser, the schema or the format. A
+"""A story folder's files, their hash, and `load_base_story`: everything the
+load cache's path needs, without the YAML parser, the schema or the format. A
 story comes back from the cache with only the model's own modules; the
 loader (and PyYAML) is imported only when a story must be parsed."""
 
@@ -136,7 +136,7 @@ def story_hash(files: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()
 
 
-def load_story(
+def load_base_story(
     root: str | os.PathLike | None = None,
     *,
     cache: bool = True,

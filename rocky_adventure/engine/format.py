@@ -167,7 +167,9 @@ SCENE_FILE = Obj(
 
 # -- branch packs (rocky_adventure.engine.packs) ------------------------------
 
-PACK_MANIFEST_NAME = "pack.yaml"
+PACK_MANIFEST_NAME = (
+    "pack.yaml"  # engine/load.py has it too, to find installed packs without this module
+)
 
 HOOK = Obj(
     "hook",

@@ -32,7 +32,6 @@ from .files import (  # noqa: F401 - the loader's public names, also importable 
     _join,
     bundled_story_dir,
     fmt_limit,
-    load_story,
     read_files,
     story_hash,
 )

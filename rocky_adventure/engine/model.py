@@ -116,6 +116,16 @@ class StoryFile(NamedTuple):
     sha256: str
 
 
+class PackInfo(NamedTuple):
+    """A branch pack applied to a story: what a run file records, so verify
+    can say which pack a run needs."""
+
+    name: str
+    title: str
+    version: str
+    hash: str  # sha256 over the pack's files
+
+
 class Story(NamedTuple):
     id: str
     title: str
@@ -131,6 +141,7 @@ class Story(NamedTuple):
     root: str
     lint_levels: dict[str, str]
     var_index: dict[str, int]
+    packs: tuple[PackInfo, ...] = ()  # the branch packs applied, in order
 
     def var(self, name: str) -> Variable:
         return self.variables[self.var_index[name]]

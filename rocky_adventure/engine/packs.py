@@ -24,76 +24,25 @@ story's; everywhere else the pack's ids are `name.id` (`montage.grit`,
 are read with the story's safe loader, limits and expression language:
 nothing in a pack names a file, and a bad pack is a list of located errors.
 
-    story = load_story_with_packs("story/", packs=["my-pack/"])
+    story = load_story("story/", packs=["my-pack/"])   # engine/load.py
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
 from . import format as fmt
 from .diagnostics import E_DUP, E_READ, E_REF, E_SCHEMA, Diagnostic, StoryLoadError
-from .loader import RESERVED_NAMES, _Builder, load_story, read_files, story_hash
-from .model import Chapter, Choice, Ending, Scene, Story, StoryFile
+from .load import MAX_PACKS
+from .loader import RESERVED_NAMES, _Builder, read_files, story_hash
+from .model import Chapter, Choice, Ending, PackInfo, Scene, Story, StoryFile
 from .schema import Ctx, Fields
 from .yamlio import compose, decode
 
 PACK_MANIFEST = fmt.PACK_MANIFEST_NAME
-MAX_PACKS = 64
-
-
-def installed_packs(packs_dir: str | os.PathLike | None) -> list[Path]:
-    """The pack folders installed in a packs/ folder (those holding a
-    pack.yaml), in name order. A missing folder has none."""
-    if packs_dir is None:
-        return []
-    root = Path(packs_dir)
-    try:
-        entries = sorted(root.iterdir())
-    except OSError:
-        return []
-    return [
-        p
-        for p in entries
-        if p.is_dir()
-        and not p.is_symlink()
-        and not p.name.startswith(".")
-        and (p / PACK_MANIFEST).is_file()
-    ][:MAX_PACKS]
-
-
-def load_story_with_packs(
-    root: str | os.PathLike | None = None,
-    packs: list | tuple = (),
-    *,
-    installed: str | os.PathLike | None = None,
-    cache: bool = True,
-    cache_dir: str | os.PathLike | None = None,
-) -> Story:
-    """The story (as load_story loads it) with branch packs on top: the
-    folders in `packs`, in order, then the packs installed in `installed`
-    that extend this story. Raises StoryLoadError listing every problem
-    of the story or of any pack."""
-    story = load_story(root, cache=cache, cache_dir=cache_dir)
-    chosen: list[tuple[Path, bool]] = [(Path(p), True) for p in packs]
-    seen = {_real(p) for p, _ in chosen}
-    for p in installed_packs(installed):
-        if _real(p) not in seen:
-            chosen.append((p, False))
-    if not chosen:
-        return story
-    return apply_packs(story, chosen)
-
-
-def _real(p: Path) -> str:
-    try:
-        return str(p.resolve())
-    except OSError:
-        return str(p)
 
 
 def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
@@ -169,7 +118,8 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
             files_meta = story.files + tuple(
                 StoryFile(f"@{name}/{rel}", hashlib.sha256(data).hexdigest()) for rel, data in files
             )
-            story = new._replace(files=files_meta)
+            info = PackInfo(name, str(mv.get("title", name)), str(mv.get("version", "")), digest)
+            story = new._replace(files=files_meta, packs=(*story.packs, info))
     finally:
         if enabled:
             gc.enable()

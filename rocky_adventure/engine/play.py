@@ -182,9 +182,11 @@ class Cursor:
                     choice = branch
                     break
             else:
-                raise StoryRuntimeError(
-                    f"{scene.file}:{scene.line}:{scene.col}: error: no branch of 'next' in "
-                    f"scene {scene.id!r} matches (add a last branch without 'if')"
+                raise StoryRuntimeError.at(
+                    scene.file,
+                    scene.line,
+                    scene.col,
+                    f"no branch of 'next' in scene {scene.id!r} matches (add a last branch without 'if')",
                 )
         elif choice.once:
             self.once.add((scene.id, choice.id))

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..storage import Unreadable, read_json, set_aside, write_json
+from ..game.files import Unreadable, read_json, set_aside, write_json
 from .run import Run, SplitEvent
 
 RECENT = 20

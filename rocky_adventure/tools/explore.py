@@ -54,7 +54,11 @@ RNG_HIGHEST = _state_for_output(_MASK)  # the next roll is just under 1: fails u
 class Fault:
     route: list  # [(choice id, outcome), ...] up to the state before the fault
     choice: str
-    message: str
+    error: StoryRuntimeError  # its .diagnostic says where, with code RA009
+
+    @property
+    def message(self) -> str:
+        return str(self.error)
 
 
 @dataclass(slots=True)
@@ -135,20 +139,22 @@ class Explorer:
         c.ending = c.scene.ending
         return c
 
-    def expand(self, k: tuple) -> tuple[list[str], list[tuple], list[tuple[str, str]]]:
+    def expand(
+        self, k: tuple
+    ) -> tuple[list[str], list[tuple], list[tuple[str, StoryRuntimeError]]]:
         """The choice ids open in state k, its successors as (choice id,
-        outcome, key), and the faults met as (choice id, message)."""
+        outcome, key), and the faults met as (choice id, error)."""
         c = self.cursor(k)
         try:
             opts = c.options()
         except StoryRuntimeError as e:
-            return [], [], [("", str(e))]
+            return [], [], [("", e)]
         cursor, key = self.cursor, self.key
         chance_both = self.seed is None
         rolls = self.rolls
         sid = k[0]
         succ: list[tuple] = []
-        faults: list[tuple[str, str]] = []
+        faults: list[tuple[str, StoryRuntimeError]] = []
         for ch in opts:
             cid = ch.id
             if chance_both and rolls.get((sid, cid)):
@@ -163,7 +169,7 @@ class Explorer:
                 try:
                     n.take(ch)
                 except StoryRuntimeError as e:
-                    faults.append((cid, str(e)))
+                    faults.append((cid, e))
                     continue
                 made.append((cid, outcome, key(n)))
             if len(made) == 2 and made[0][2] == made[1][2]:
@@ -199,8 +205,8 @@ class Explorer:
                         break
                 continue
             opts, succ, faults = expand(k)
-            for cid, msg in faults:
-                res.faults.append(Fault(res.route(k), cid, msg))
+            for cid, error in faults:
+                res.faults.append(Fault(res.route(k), cid, error))
             if not opts:
                 if not faults:
                     res.dead_ends.append(k)
@@ -485,3 +491,34 @@ def find_seed(
         if c.ending == ending:
             return seed
     return None
+
+
+def exploration_report(ex) -> dict:
+    story = ex.story
+    choices = [(s.id, c.id) for s in story.scenes.values() for c in (s.choices or ())]
+    return {
+        "story": story.id,
+        "story_hash": story.hash,
+        "seed": ex.seed,
+        "complete": ex.complete,
+        "budget": ex.budget,
+        "states": ex.states,
+        "reached_scenes": len(ex.scenes),
+        "total_scenes": len(story.scenes),
+        "unreached_scenes": [s for s in story.scenes if s not in ex.scenes],
+        "reached_endings": sorted(ex.endings),
+        "unreached_endings": [e for e in story.endings if e not in ex.endings],
+        "never_open_choices": [
+            f"{s}.{c}" for s, c in choices if s in ex.scenes and (s, c) not in ex.offered
+        ],
+        "dead_ends": [
+            {"scene": k[0], "choices": [c for c, _ in ex.route(k)]} for k in ex.dead_ends[:20]
+        ],
+        "faults": [
+            {
+                "message": f.message,
+                "choices": [c for c, _ in f.route] + ([f.choice] if f.choice else []),
+            }
+            for f in ex.faults[:20]
+        ],
+    }

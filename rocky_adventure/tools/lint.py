@@ -10,11 +10,10 @@ an example and a fix.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
-from ..engine.diagnostics import E_RUNTIME, Diagnostic, Severity
+from ..engine.diagnostics import CODES, E_RUNTIME, Diagnostic, Severity
 from ..engine.expr import BOOL, Expr
 from ..engine.model import Story
 from ..engine.text import Branches, Template
@@ -450,22 +449,18 @@ class _Linter:
             return
         seen = set()
         for fault in ex.faults:
-            m = _WHERE.match(fault.message)
-            file, line, col, msg = (
-                (m.group(1), int(m.group(2)), int(m.group(3)), m.group(4))
-                if m
-                else (self.story.root, 0, 0, fault.message)
-            )
-            if (file, line, col) in seen:
+            d = fault.error.diagnostic
+            if (d.file, d.line, d.col) in seen:
                 continue
-            seen.add((file, line, col))
+            seen.add((d.file, d.line, d.col))
             route = fault.route + ([(fault.choice, None)] if fault.choice else [])
             self.out.append(
-                Diagnostic(file, line, col, E_RUNTIME, f"{msg} (after {_route_text(route)})")
+                Diagnostic(
+                    d.file, d.line, d.col, E_RUNTIME, f"{d.message} (after {_route_text(route)})"
+                )
             )
 
 
-_WHERE = re.compile(r"^(.*?):(\d+):(\d+): error: (.*)$", re.S)
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f'’-]+")
 # {name} left from '{{name}}', $name (Yarn, ChoiceScript), [name] (Twine). Not
 # ${name}: that is a real interpolation after a dollar sign ("${purse}").
@@ -557,45 +552,11 @@ def unknown_codes(levels: dict[str, str]) -> list[str]:
 # -- output ------------------------------------------------------------------
 
 
-def counts(diags: list[Diagnostic]) -> dict[str, int]:
-    c = {"error": 0, "warning": 0, "info": 0}
-    for d in diags:
-        c[d.severity.value] += 1
-    return c
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def to_json(d: Diagnostic) -> dict:
-    return {
-        "file": d.file,
-        "line": d.line,
-        "col": d.col,
-        "code": d.code,
-        "severity": d.severity.value,
-        "message": d.message,
-    }
-
-
-def _gh_escape(s: str, prop: bool = False) -> str:
-    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        s = s.replace(":", "%3A").replace(",", "%2C")
-    return s
+def code_names() -> dict[str, str]:
+    """Every code's name, the loader's and the lints' (for github titles)."""
+    return {**{c: k.name for c, k in CODES.items()}, **{c: k.name for c, k in LINTS.items()}}
 
 
 def github(d: Diagnostic) -> str:
-    """A GitHub Actions workflow command: the problem shows on the line."""
-    kind = {"error": "error", "warning": "warning", "info": "notice"}[d.severity.value]
-    props = [f"file={_gh_escape(d.file, True)}"]
-    if d.line:
-        props += [f"line={d.line}", f"col={d.col}"]
-    name = LINTS[d.code].name if d.code in LINTS else "story"
-    props.append(f"title={_gh_escape(f'{d.code} {name}', True)}")
-    return f"::{kind} {','.join(props)}::{_gh_escape(d.message)}"
-
-
-def dumps_json(reports: list[dict]) -> str:
-    return json.dumps(reports, indent=2)
+    """A GitHub Actions workflow command, with the code's name as title."""
+    return d.github(code_names())

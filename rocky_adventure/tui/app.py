@@ -10,21 +10,20 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ..storage import (
-    AUTOSAVE,
-    SaveError,
-    Settings,
-    Storage,
-    Writer,
-    format_play_time,
-    load_settings,
-    save_settings,
-)
+if TYPE_CHECKING:
+    from ..engine import Story
+    from ..engine.start import Start
+
+from ..game.files import Writer
+from ..game.saves import AUTOSAVE, SaveError, format_play_time
+from ..game.settings import Settings, load_settings, save_settings
+from ..game.storage import Storage
 from .themes import THEMES
 from .title import TitleScreen
 
@@ -43,31 +42,29 @@ class RockyApp(App[int]):
 
     def __init__(
         self,
-        story_path: str | None = None,
         *,
-        story=None,
+        loader: Callable[[], Story] | None = None,
+        story: Story | None = None,
         seed: int | None = None,
         data_dir: Path | None = None,
-        use_cache: bool = True,
         settings: Settings | None = None,
         clock: Callable[[], datetime] = datetime.now,
         monotonic: Callable[[], float] = time.monotonic,
         motion: bool = True,
-        packs=(),
-        installed_packs: Path | None = None,
-        start=None,
+        start: Start | None = None,
     ) -> None:
-        """`story` skips loading (tests); `data_dir` None keeps nothing on
-        disk; `clock`/`monotonic` and motion=False freeze time for snapshots."""
+        """`loader` loads the story in a thread after the first frame (the
+        CLI passes one that calls engine.load_story with the command's
+        story, packs and cache options; the default loads the bundled story
+        and the packs installed in `data_dir`); `story` skips loading
+        (tests); `data_dir` None keeps nothing on disk; `clock`/`monotonic`
+        and motion=False freeze time for snapshots."""
         super().__init__()
-        self.story_path = story_path
-        self.packs = list(packs)  # branch pack folders (--pack)
-        self.installed_packs = installed_packs  # <data dir>/packs, or None
-        self.start = start  # a tools.dev.Start: --from/--set
+        self.loader = loader
+        self.start = start  # an engine.start.Start: --from/--set
         self.story = story
         self.seed = seed
         self.data_dir = Path(data_dir) if data_dir is not None else None
-        self.use_cache = use_cache
         self.clock = clock
         self.monotonic = monotonic
         self.motion = motion  # False: nothing changes on screen by itself (snapshots, benchmarks)
@@ -107,17 +104,14 @@ class RockyApp(App[int]):
                 name="load-story",
             )
 
-    def load_the_story(self):
+    def load_the_story(self) -> Story:
         """The story with its branch packs (in the loading thread)."""
-        if not self.packs and self.installed_packs is None:
-            from ..engine import load_story
+        if self.loader is not None:
+            return self.loader()
+        from ..engine import load_story
 
-            return load_story(self.story_path, cache=self.use_cache)
-        from ..engine.packs import load_story_with_packs
-
-        return load_story_with_packs(
-            self.story_path, self.packs, installed=self.installed_packs, cache=self.use_cache
-        )
+        installed = self.data_dir / "packs" if self.data_dir is not None else None
+        return load_story(None, (), installed)
 
     def _load_story(self) -> None:
         from ..engine import StoryLoadError
@@ -244,10 +238,10 @@ class RockyApp(App[int]):
     def action_new_game(self) -> None:
         if not self._need_story("new_game"):
             return
-        from .session import Session
+        from ..game.session import Session
 
         if self.start is not None:  # play --from SCENE --set NAME=VALUE
-            from ..tools.dev import start_state
+            from ..engine.start import start_state
 
             session = Session(
                 self.story, [start_state(self.story, self.start)], self.storage, 0.0, self.monotonic
@@ -269,7 +263,7 @@ class RockyApp(App[int]):
         self.load_slot(AUTOSAVE)
 
     def load_slot(self, slot: str) -> None:
-        from .session import Session
+        from ..game.session import Session
 
         if self.storage is None:
             return

@@ -94,7 +94,7 @@ class DevApp(RockyApp):
     def action_new_game(self) -> None:
         if not self._need_story("new_game"):
             return
-        from .session import Session
+        from ..game.session import Session
 
         self.start_session(
             Session(self.story, [self.dev.new_state()], self.storage, 0.0, self.monotonic)
@@ -133,7 +133,7 @@ class DevApp(RockyApp):
         self.apply_reload(r)
 
     def apply_reload(self, r) -> None:
-        from .session import Session, rebuild_history
+        from ..game.session import Session, rebuild_history
 
         self.story = r.story
         if self.session is not None and self.game_screen() is not None:

@@ -12,7 +12,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, Switch
 from textual.widgets.option_list import Option
 
-from ..storage import TEXT_SPEEDS, SaveInfo, Settings, format_play_time, slot_for_name
+from ..game.saves import SaveInfo, format_play_time, slot_for_name
+from ..game.settings import TEXT_SPEEDS, Settings
 from .base import SizeAware
 
 

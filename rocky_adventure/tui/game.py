@@ -13,9 +13,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..engine import IllegalChoice, StoryError
-from ..storage import TEXT_SPEEDS, format_play_time
+from ..game.saves import format_play_time
+from ..game.session import Session
+from ..game.settings import TEXT_SPEEDS
 from .base import SizeAware
-from .session import Session
 from .widgets import Bar, BarPanel, ChoiceList, KeyBar, SceneHeader, StoryText, story_content
 
 # The choices offered at an ending, after the epilogue.

@@ -13,9 +13,9 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..plain import paragraphs
+from ..game.session import Passage
+from ..game.text import paragraphs
 from .base import SizeAware
-from .session import Passage
 from .widgets import KeyBar, bar_line
 
 

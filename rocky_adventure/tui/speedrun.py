@@ -13,12 +13,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Digits, Static
 
+from ..speedrun.attempts import Speedrun, SpeedrunSession, make_session
 from ..speedrun.records import Comparison, delta_colour
 from ..speedrun.run import Run
 from ..speedrun.timer import format_time
 from .app import RockyApp
 from .game import GameScreen
-from .session import Session
 from .widgets import ChoiceList
 
 
@@ -227,173 +227,6 @@ class RouteScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-# -- the speedrun session ------------------------------------------------------
-
-
-class Speedrun:
-    """What the app keeps for speedrun mode across runs: the category, the
-    seed rule, records, LiveSplit, and how to make the next Run."""
-
-    def __init__(
-        self,
-        story,
-        category,
-        seed: int | None,
-        records,
-        bridge=None,
-        practice_chapter: str | None = None,
-        practice_run: dict | None = None,
-        clock=None,
-    ):
-        import time as _time
-
-        self.story = story
-        self.category = category
-        self.seed = seed  # None: a new random seed every run
-        self.records = records
-        self.bridge = bridge
-        self.practice_chapter = practice_chapter
-        self.practice_run = practice_run
-        self.clock = clock or _time.monotonic
-
-    def start_state(self, seed: int):
-        if self.practice_chapter is None:
-            return None
-        from ..speedrun.practice import chapter_starts_from_run, preset_starts
-
-        if self.practice_run is not None:
-            starts = chapter_starts_from_run(self.story, self.practice_run)
-        else:
-            starts = preset_starts(self.story, seed, self.category.ending)
-        if self.practice_chapter not in starts:
-            raise ValueError(
-                f"chapter {self.practice_chapter!r} is not reached"
-                + (" by that run" if self.practice_run is not None else "")
-            )
-        return starts[self.practice_chapter]
-
-    def new_run(self) -> Run:
-        from .. import __version__
-        from ..engine.rng import random_seed
-
-        seed = self.seed
-        if self.practice_run is not None:
-            seed = self.practice_run.get("seed", seed)
-        if seed is None:
-            seed = random_seed()
-        settings = {
-            "mode": "tui",
-            "instant_text": True,
-            "undo": False,
-            "game_version": __version__,
-            "livesplit": self.bridge is not None,
-        }
-        run = Run(
-            self.story,
-            self.category,
-            seed=seed,
-            clock=self.clock,
-            settings=settings,
-            practice=self.practice_chapter is not None,
-            start_state=self.start_state(seed),
-        )
-        if self.seed is None and self.practice_run is None:
-            run.seed_type = "random"
-        if self.bridge is not None:
-            self.bridge.start(run)
-        return run
-
-    def comparison(self, run: Run) -> Comparison:
-        return self.records.comparison(run.category.key, run.seed_type, run.names)
-
-
-class SpeedrunSession(Session):
-    """A Session whose choices go through a speedrun Run: the timer, the
-    splits and the records. Saving and autosaving count as the game's own
-    I/O (left out of IGT)."""
-
-    instant = True
-
-    def __init__(self, speedrun: Speedrun, run: Run, storage, clock):
-        super().__init__(speedrun.story, [run.state], storage, 0.0, clock)
-        self.run = run
-        self.speedrun = speedrun
-        self.comparison = speedrun.comparison(run)
-        self.outcome: dict | None = None
-
-    def choose(self, choice_id: str):
-        run, speedrun = self.run, self.speedrun
-        first = run.timer.started_at is None
-        events = run.choose(choice_id)  # IllegalChoice leaves everything as it was
-        with run.timer.io():
-            if first and not run.practice:
-                self.comparison.attempts = speedrun.records.attempt(run.category.key, run.seed_type)
-            self.states.append(run.state)
-            self.dirty = True
-            self.last_ending = None
-            if run.state.ending is not None:
-                self._record_ending(run.state)
-            self.autosave()
-            if run.finished:
-                self.outcome = self._finish()
-        if speedrun.bridge is not None:
-            if first:
-                speedrun.bridge.on_first_choice()
-            speedrun.bridge.on_splits(events)
-        return run.state
-
-    def _finish(self) -> dict:
-        run = self.run
-        outcome = self.speedrun.records.finish(run)
-        if run.practice and run.practice_chapter is not None and run.invalid_reason is None:
-            igt = run.choices[-1].igt_ms if run.choices else 0
-            outcome["practice_best"] = self.speedrun.records.practice_best(
-                run.category.key, run.practice_chapter, igt
-            )
-        return outcome
-
-    def restart_story(self) -> None:
-        """All Endings: on to the next playthrough, clocks running."""
-        self.run.restart_story()
-        self.states = [self.run.state]
-        self.last_ending = None
-
-    def undo(self) -> bool:
-        if len(self.states) < 2:
-            return False
-        self.run.invalidate("undo")
-        ok = super().undo()
-        self.run.state = self.state
-        return ok
-
-    def rewind(self, index: int) -> None:
-        self.run.invalidate("undo")
-        super().rewind(index)
-        self.run.state = self.state
-
-    def loaded(self, state) -> None:
-        """A save was loaded during the run: it goes on, invalid."""
-        self.run.invalidate("load")
-        self.states = [state]
-        self.run.state = state
-
-    def autosave(self) -> None:
-        """No autosave in a run: it must not replace the story's Continue."""
-
-    def mark_read(self, text: str) -> None:
-        with self.run.timer.io():
-            super().mark_read(text)
-
-    def save(self, slot: str, name: str):
-        with self.run.timer.io():
-            return super().save(slot, name)
-
-
-def make_session(speedrun: Speedrun, storage, clock) -> SpeedrunSession:
-    """A fresh run in a fresh SpeedrunSession."""
-    return SpeedrunSession(speedrun, speedrun.new_run(), storage, clock)
 
 
 # -- the screens and the app in speedrun mode ----------------------------------
@@ -647,7 +480,7 @@ class SpeedrunApp(RockyApp):
         s = self.session
         if not isinstance(s, SpeedrunSession) or self.storage is None:
             return super().load_slot(slot)
-        from ..storage import SaveError
+        from ..game.saves import SaveError
 
         try:
             with s.run.timer.io():

@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..plain import paragraphs
+from ..game.text import paragraphs
 
 # How long (in characters) the typewriter pauses after punctuation.
 _PAUSES = {".": 6, "!": 6, "?": 6, ",": 2, ";": 2, ":": 2, "\u2014": 2}

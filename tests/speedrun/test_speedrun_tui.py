@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from rocky_adventure.engine import load_story
+from rocky_adventure.game.settings import Settings
 from rocky_adventure.speedrun.records import Records
 from rocky_adventure.speedrun.run import parse_category
 from rocky_adventure.speedrun.verify import verify_run
-from rocky_adventure.storage import Settings
 
 STARTER = Path(__file__).resolve().parents[2] / "examples" / "starter"
 
@@ -32,7 +32,8 @@ def starter():
 
 
 def make_app(starter, data: Path, category="any"):
-    from rocky_adventure.tui.speedrun import Speedrun, SpeedrunApp
+    from rocky_adventure.speedrun.attempts import Speedrun
+    from rocky_adventure.tui.speedrun import SpeedrunApp
 
     def factory(story, data_dir):
         return Speedrun(

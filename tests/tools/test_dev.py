@@ -11,15 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rocky_adventure.engine import choose, load_story, new_game
-from rocky_adventure.tools.dev import (
-    DevSession,
-    Start,
-    StartError,
-    Watcher,
-    parse_value,
-    replay_path,
-    start_state,
-)
+from rocky_adventure.engine.start import Start, StartError, parse_value, start_state
+from rocky_adventure.tools.dev import DevSession, Watcher, replay_path
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTER = ROOT / "examples" / "starter"

@@ -9,7 +9,6 @@ import pytest
 
 from rocky_adventure.cli import main
 from rocky_adventure.engine import StoryLoadError, load_story, replay
-from rocky_adventure.engine.packs import load_story_with_packs
 from rocky_adventure.tools.lint import lint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,13 +71,13 @@ def make_pack(
 
 def errors_of(*packs, installed=None) -> list[str]:
     with pytest.raises(StoryLoadError) as e:
-        load_story_with_packs(TINY, list(packs), installed=installed, cache=False)
+        load_story(TINY, list(packs), installed=installed, cache=False)
     return [d.format() for d in e.value.diagnostics]
 
 
 def test_pack_adds_namespaced_scenes_variables_endings(tmp_path):
     base = load_story(TINY, cache=False)
-    s = load_story_with_packs(TINY, [make_pack(tmp_path / "p")], cache=False)
+    s = load_story(TINY, [make_pack(tmp_path / "p")], cache=False)
     assert "montage.montage_start" in s.scenes and "montage.legend" in s.endings
     assert s.var("montage.grit").label == "grit"
     assert [c.id for c in s.scenes["locker_room"].choices] == ["warm_up", "rest", "montage.montage"]
@@ -95,9 +94,9 @@ def test_pack_adds_namespaced_scenes_variables_endings(tmp_path):
 
 def test_pack_hash_changes_with_the_pack(tmp_path):
     p = make_pack(tmp_path / "p")
-    h1 = load_story_with_packs(TINY, [p], cache=False).hash
+    h1 = load_story(TINY, [p], cache=False).hash
     (p / "branch.yaml").write_text(BRANCH.replace("Legend.", "A legend."), encoding="utf-8")
-    assert load_story_with_packs(TINY, [p], cache=False).hash != h1
+    assert load_story(TINY, [p], cache=False).hash != h1
 
 
 @pytest.mark.parametrize(
@@ -108,13 +107,13 @@ def test_pack_hash_changes_with_the_pack(tmp_path):
     ],
 )
 def test_hook_position(tmp_path, where, order):
-    s = load_story_with_packs(TINY, [make_pack(tmp_path / "p", where=where)], cache=False)
+    s = load_story(TINY, [make_pack(tmp_path / "p", where=where)], cache=False)
     assert [c.id for c in s.scenes["locker_room"].choices] == order
 
 
 def test_lints_and_tools_see_the_pack(tmp_path, capsys):
     p = make_pack(tmp_path / "p")
-    s = load_story_with_packs(TINY, [p], cache=False)
+    s = load_story(TINY, [p], cache=False)
     assert not [d for d in lint(s) if d.severity.value == "error"]
     assert main(["check", str(TINY), "--pack", str(p)]) == 0
     assert (
@@ -131,16 +130,14 @@ def test_installed_packs(tmp_path, monkeypatch, capsys):
     (other / "pack.yaml").write_text(
         (other / "pack.yaml").read_text().replace("extends: tiny-bout", "extends: rocky-iv")
     )
-    s = load_story_with_packs(TINY, installed=data / "packs", cache=False)
+    s = load_story(TINY, installed=data / "packs", cache=False)
     assert "montage.legend" in s.endings and not any(e.startswith("other.") for e in s.endings)
     assert main(["--data-dir", str(data), "check", str(TINY)]) == 0
     assert "7 scenes" not in capsys.readouterr().out
     assert main(["check", "--data-dir", str(data), str(TINY), "--format", "json"]) == 0
     assert '"ok": true' in capsys.readouterr().out
     # the same folder given with --pack too is loaded once
-    s2 = load_story_with_packs(
-        TINY, [data / "packs" / "montage"], installed=data / "packs", cache=False
-    )
+    s2 = load_story(TINY, [data / "packs" / "montage"], installed=data / "packs", cache=False)
     assert s2.scenes.keys() == s.scenes.keys()
     # and --no-installed-packs leaves them out
     assert (
@@ -189,7 +186,7 @@ def test_pack_id_shadowing_the_story_names_both_files(tmp_path):
 def test_two_packs_hooking_one_scene_both_work(tmp_path):
     a = make_pack(tmp_path / "a")
     b = make_pack(tmp_path / "b", name="second")
-    s = load_story_with_packs(TINY, [a, b], cache=False)
+    s = load_story(TINY, [a, b], cache=False)
     assert [c.id for c in s.scenes["locker_room"].choices][-2:] == [
         "montage.montage",
         "second.montage",
@@ -316,7 +313,7 @@ def test_runtime_faults_in_a_pack_are_reported_not_raised(tmp_path, capsys):
 
 
 def test_too_many_packs(tmp_path):
-    from rocky_adventure.engine.packs import MAX_PACKS
+    from rocky_adventure.engine.load import MAX_PACKS
 
     msgs = errors_of(*[tmp_path / str(i) for i in range(MAX_PACKS + 1)])
     assert any(f"more than {MAX_PACKS} packs" in m for m in msgs)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rocky_adventure.engine import load_story
-from rocky_adventure.storage import Settings
+from rocky_adventure.game.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTER = ROOT / "examples" / "starter"

@@ -198,7 +198,7 @@ async def test_story_text_is_never_markup(make_story, make_app, tmp_path):
 
 
 async def test_settings_are_written_however_the_app_ends(make_app, tmp_path):
-    from rocky_adventure.storage import load_settings
+    from rocky_adventure.game.settings import load_settings
 
     app = make_app()
     async with app.run_test(size=(80, 24)):

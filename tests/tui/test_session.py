@@ -4,8 +4,9 @@ gallery, text already read and play time. No Textual here: fast."""
 from __future__ import annotations
 
 from rocky_adventure.engine import state_from_json
-from rocky_adventure.storage import AUTOSAVE, Storage
-from rocky_adventure.tui.session import Session, rebuild_history
+from rocky_adventure.game.saves import AUTOSAVE
+from rocky_adventure.game.session import Session, rebuild_history
+from rocky_adventure.game.storage import Storage
 
 
 class Clock:
@@ -90,7 +91,7 @@ def test_history_that_no_longer_replays_keeps_the_state(starter):
 
 def test_a_long_run_keeps_few_states_and_replays_the_others():
     from rocky_adventure.engine import available_choices, choose, load_story, new_game
-    from rocky_adventure.tui.session import History
+    from rocky_adventure.game.session import History
 
     story = load_story(cache=False)
     states = [new_game(story, 11)]

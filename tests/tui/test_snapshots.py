@@ -5,7 +5,7 @@ in tests/__snapshots__/test_snapshots/."""
 
 from __future__ import annotations
 
-from rocky_adventure.storage import Storage
+from rocky_adventure.game.storage import Storage
 
 SIZE = (80, 24)
 

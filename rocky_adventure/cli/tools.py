@@ -1,8 +1,6 @@
 """The authoring tools' commands: randomtest, explore, route, transcript,
-graph, new-pack; and the lint half of `check`.
-
-Imported by the CLI at start, so only argparse set-up lives at the top
-level: each handler imports what it needs."""
+graph and new-pack. Only argparse set-up lives at the top level: each
+handler imports what it needs."""
 
 from __future__ import annotations
 
@@ -10,155 +8,21 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, command
-
-FORMATS = ("text", "json", "github")
-
-
-def story_arg(p) -> None:
-    """--story DIR, --pack DIR (repeatable) and the rest, as on every tool."""
-    from ..cli import _story_args
-
-    _story_args(p)
-
-
-def load_story_args(args, path: str | None = None):
-    """The story (with its packs) that the arguments name; on errors print
-    them and exit 1."""
-    from ..cli import load_args
-
-    if path is not None:
-        args.story = path
-    return load_args(args)
-
-
-def load_with_packs(args, path: str | None):
-    """Load a story folder with the packs named by --pack and those installed
-    in the data dir's packs/ (unless --no-installed-packs). Raises
-    StoryLoadError."""
-    from ..cli import data_dir
-    from ..engine.packs import load_story_with_packs
-
-    installed = None if getattr(args, "no_installed_packs", False) else data_dir(args) / "packs"
-    return load_story_with_packs(
-        path,
-        getattr(args, "packs", None) or (),
-        installed=installed,
-        cache=not getattr(args, "no_cache", False),
-    )
-
-
-def write_or_print(text: str, output: str | None) -> None:
-    if output:
-        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    else:
-        print(text, end="" if text.endswith("\n") else "\n")
-
-
-# -- check -------------------------------------------------------------------
-
-
-def _codes(values: list[str]) -> list[str]:
-    return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
-
-
-def setup_check(p) -> None:
-    p.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="text",
-        help="text (file:line:col), json, or github (workflow annotations)",
-    )
-    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    for level in ("error", "warn", "info", "ignore"):
-        p.add_argument(
-            f"--{level}",
-            metavar="CODE",
-            action="append",
-            default=[],
-            help=f"report lint CODE as {'a warning' if level == 'warn' else level}"
-            f"{'d' if level == 'ignore' else ''} (repeatable; comma-separated)",
-        )
-    p.add_argument(
-        "--explore-budget",
-        type=int,
-        default=None,
-        metavar="N",
-        help="states the lints may explore to respect conditions (0: the scene graph only)",
-    )
-
-
-def run_check(args) -> int:
-    """Load each story, then lint it; exit 1 on any error (with --strict,
-    on any warning too)."""
-    from ..engine import StoryLoadError
-    from . import lint as L
-
-    overrides: dict[str, str] = {}
-    for level in ("error", "warn", "info", "ignore"):
-        for code in _codes(getattr(args, level, [])):
-            overrides[code] = "warning" if level == "warn" else level
-    bad = L.unknown_codes(overrides)
-    if bad:
-        print(
-            f"unknown lint code{'s' if len(bad) > 1 else ''}: {', '.join(bad)} "
-            f"(lints are {min(L.LINTS)}..{max(L.LINTS)}; see docs/lints.md)",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    budget = L.CHECK_BUDGET if args.explore_budget is None else max(0, args.explore_budget)
-    fmt = args.format
-    reports = []
-    failed = False
-    for path in args.stories or [None]:
-        name = path or "the bundled story"
-        try:
-            story = load_with_packs(args, path)
-        except StoryLoadError as e:
-            diags = e.diagnostics
-            failed = True
-            reports.append({"story": name, "ok": False, **L.counts(diags), "diagnostics": diags})
-            if fmt == "text":
-                for d in diags:
-                    print(d.format())
-                n = len(diags)
-                print(f"{name}: {n} error{'s' if n != 1 else ''}")
-            continue
-        diags = L.apply_levels(L.lint(story, budget), story.lint_levels, overrides, args.strict)
-        c = L.counts(diags)
-        failed = failed or c["error"] > 0
-        reports.append({"story": name, "ok": c["error"] == 0, **c, "diagnostics": diags})
-        if fmt == "text":
-            for d in diags:
-                print(d.format())
-            found = ", ".join(L.plural(c[k], k) for k in ("error", "warning", "info") if c[k])
-            head = "ok" if not c["error"] else "failed"
-            print(
-                f"{name}: {head} ({len(story.scenes)} scenes, {len(story.endings)} endings, "
-                f"{len(story.variables)} variables){'; ' + found if found else ''}"
-            )
-    if fmt == "json":
-        print(
-            json.dumps(
-                [{**r, "diagnostics": [L.to_json(d) for d in r["diagnostics"]]} for r in reports],
-                indent=2,
-            )
-        )
-    elif fmt == "github":
-        for r in reports:
-            for d in r["diagnostics"]:
-                print(L.github(d))
-            print(
-                f"{r['story']}: {L.plural(r['error'], 'error')}, {L.plural(r['warning'], 'warning')}"
-            )
-    return EXIT_ERROR if failed else EXIT_OK
-
+from .common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    Command,
+    load_from_args,
+    story_args,
+    write_or_print,
+)
 
 # -- randomtest --------------------------------------------------------------
 
 
 def _setup_randomtest(p) -> None:
-    story_arg(p)
+    story_args(p)
     p.add_argument(
         "--runs", type=int, default=1000, metavar="N", help="playthroughs (default 1000)"
     )
@@ -195,21 +59,15 @@ def _setup_randomtest(p) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-@command(
-    "randomtest",
-    "play many random playthroughs: coverage, endings, faults with their seeds",
-    "rocky-adventure randomtest --runs 10000 --seed 42 --jobs 0",
-    _setup_randomtest,
-)
 def cmd_randomtest(args) -> int:
     import time
 
-    from .randomtest import DEFAULT_STEP_LIMIT, format_report, randomtest
+    from ..tools.randomtest import DEFAULT_STEP_LIMIT, format_report, randomtest
 
     if args.runs < 1:
         print("--runs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    story = load_story_args(args)
+    story = load_from_args(args)
     t = time.perf_counter()
     r = randomtest(
         story,
@@ -229,7 +87,7 @@ def cmd_randomtest(args) -> int:
 
 
 def _setup_explore(p) -> None:
-    story_arg(p)
+    story_args(p)
     p.add_argument(
         "--seed",
         type=int,
@@ -247,18 +105,12 @@ def _setup_explore(p) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-@command(
-    "explore",
-    "explore every reachable state exactly: what is reachable, and how many states",
-    "rocky-adventure explore --budget 200000",
-    _setup_explore,
-)
 def cmd_explore(args) -> int:
     import time
 
-    from .explore import DEFAULT_BUDGET, Explorer
+    from ..tools.explore import DEFAULT_BUDGET, Explorer, exploration_report
 
-    story = load_story_args(args)
+    story = load_from_args(args)
     budget = args.budget or DEFAULT_BUDGET
     t = time.perf_counter()
     ex = Explorer(story, args.seed).run(budget)
@@ -299,42 +151,11 @@ def cmd_explore(args) -> int:
     return EXIT_ERROR if r["faults"] or r["dead_ends"] else EXIT_OK
 
 
-def exploration_report(ex) -> dict:
-    story = ex.story
-    choices = [(s.id, c.id) for s in story.scenes.values() for c in (s.choices or ())]
-    return {
-        "story": story.id,
-        "story_hash": story.hash,
-        "seed": ex.seed,
-        "complete": ex.complete,
-        "budget": ex.budget,
-        "states": ex.states,
-        "reached_scenes": len(ex.scenes),
-        "total_scenes": len(story.scenes),
-        "unreached_scenes": [s for s in story.scenes if s not in ex.scenes],
-        "reached_endings": sorted(ex.endings),
-        "unreached_endings": [e for e in story.endings if e not in ex.endings],
-        "never_open_choices": [
-            f"{s}.{c}" for s, c in choices if s in ex.scenes and (s, c) not in ex.offered
-        ],
-        "dead_ends": [
-            {"scene": k[0], "choices": [c for c, _ in ex.route(k)]} for k in ex.dead_ends[:20]
-        ],
-        "faults": [
-            {
-                "message": f.message,
-                "choices": [c for c, _ in f.route] + ([f.choice] if f.choice else []),
-            }
-            for f in ex.faults[:20]
-        ],
-    }
-
-
 # -- route -------------------------------------------------------------------
 
 
 def _setup_route(p) -> None:
-    story_arg(p)
+    story_args(p)
     p.add_argument(
         "--ending",
         action="append",
@@ -362,17 +183,11 @@ def _setup_route(p) -> None:
     )
 
 
-@command(
-    "route",
-    "the fewest-choices route to each ending, as choice ids that replay can play",
-    "rocky-adventure route --ending champion -o champion.json",
-    _setup_route,
-)
 def cmd_route(args) -> int:
-    from .explore import ROUTE_BUDGET, routes_for
-    from .transcript import route_document
+    from ..tools.explore import ROUTE_BUDGET, routes_for
+    from ..tools.transcript import route_document
 
-    story = load_story_args(args)
+    story = load_from_args(args)
     unknown = [e for e in args.ending if e not in story.endings]
     if unknown:
         print(
@@ -413,7 +228,7 @@ def _setup_transcript(p) -> None:
         metavar="ROUTE.json",
         help="a route file (from `route`), a {seed, choices} object or a list of choice ids",
     )
-    story_arg(p)
+    story_args(p)
     p.add_argument(
         "--ending", metavar="ID", help="of a route file with several routes, only this one"
     )
@@ -430,16 +245,10 @@ def _setup_transcript(p) -> None:
     )
 
 
-@command(
-    "transcript",
-    "play a list of choices and print all the text, for golden-transcript tests",
-    "rocky-adventure route --ending champion -o r.json && rocky-adventure transcript r.json",
-    _setup_transcript,
-)
 def cmd_transcript(args) -> int:
-    from .transcript import RouteError, parse_routes, transcript
+    from ..tools.transcript import RouteError, parse_routes, transcript
 
-    story = load_story_args(args)
+    story = load_from_args(args)
     try:
         if args.choices is not None:
             routes = parse_routes([c for c in args.choices.split(",") if c], args.seed or 0)
@@ -484,7 +293,7 @@ def cmd_transcript(args) -> int:
 
 
 def _setup_graph(p) -> None:
-    story_arg(p)
+    story_args(p)
     p.add_argument(
         "--format",
         choices=("dot", "mermaid"),
@@ -500,16 +309,10 @@ def _setup_graph(p) -> None:
     )
 
 
-@command(
-    "graph",
-    "draw the scene graph as Graphviz dot or Mermaid, by chapter",
-    "rocky-adventure graph --chapter siberia -o siberia.svg",
-    _setup_graph,
-)
 def cmd_graph(args) -> int:
-    from .graph import render_with_dot, to_dot, to_mermaid
+    from ..tools.graph import render_with_dot, to_dot, to_mermaid
 
-    story = load_story_args(args)
+    story = load_from_args(args)
     out = args.output
     ext = out.rsplit(".", 1)[-1].lower() if out and "." in out else ""
     fmt = args.format or ("mermaid" if ext in ("mmd", "mermaid", "md") else "dot")
@@ -554,17 +357,10 @@ def _setup_new_pack(p) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not use the load cache")
 
 
-@command(
-    "new-pack",
-    "create a branch pack with a sample branch that passes check",
-    "rocky-adventure new-pack my_branch && rocky-adventure check --pack my_branch",
-    _setup_new_pack,
-)
 def cmd_new_pack(args) -> int:
-    from ..cli import load
-    from .newpack import scaffold
+    from ..tools.newpack import scaffold
 
-    story = load(args.story, args.no_cache)
+    story = load_from_args(args)
     folder = Path(args.name)
     try:
         files = scaffold(story, folder, args.hook, args.story)
@@ -582,3 +378,49 @@ def cmd_new_pack(args) -> int:
         f"\n(docs/authoring.md walks through it)"
     )
     return EXIT_OK
+
+
+COMMANDS = (
+    Command(
+        "randomtest",
+        "play many random playthroughs: coverage, endings, faults with their seeds",
+        "rocky-adventure randomtest --runs 10000 --seed 42 --jobs 0",
+        _setup_randomtest,
+        cmd_randomtest,
+    ),
+    Command(
+        "explore",
+        "explore every reachable state exactly: what is reachable, and how many states",
+        "rocky-adventure explore --budget 200000",
+        _setup_explore,
+        cmd_explore,
+    ),
+    Command(
+        "route",
+        "the fewest-choices route to each ending, as choice ids that replay can play",
+        "rocky-adventure route --ending champion -o champion.json",
+        _setup_route,
+        cmd_route,
+    ),
+    Command(
+        "transcript",
+        "play a list of choices and print all the text, for golden-transcript tests",
+        "rocky-adventure route --ending champion -o r.json && rocky-adventure transcript r.json",
+        _setup_transcript,
+        cmd_transcript,
+    ),
+    Command(
+        "graph",
+        "draw the scene graph as Graphviz dot or Mermaid, by chapter",
+        "rocky-adventure graph --chapter siberia -o siberia.svg",
+        _setup_graph,
+        cmd_graph,
+    ),
+    Command(
+        "new-pack",
+        "create a branch pack with a sample branch that passes check",
+        "rocky-adventure new-pack my_branch && rocky-adventure check --pack my_branch",
+        _setup_new_pack,
+        cmd_new_pack,
+    ),
+)

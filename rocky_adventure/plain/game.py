@@ -9,38 +9,14 @@ Never imports textual."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import textwrap
 from typing import TextIO
 
+from ..game.text import chapter_title, paragraphs
+
 EXIT_ENDING, EXIT_DEAD_END, EXIT_INPUT_ENDED = 0, 1, 2
-
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-
-
-def paragraphs(text: str) -> list[str]:
-    """Story text as paragraphs: a blank line separates them, and single line
-    breaks inside one are soft (the display reflows them)."""
-    out = []
-    for para in _PARAGRAPH_BREAK.split(text.strip()):
-        joined = " ".join(line.strip() for line in para.splitlines() if line.strip())
-        if joined:
-            out.append(joined)
-    return out
-
-
-def reflow(text: str) -> str:
-    return "\n\n".join(paragraphs(text))
-
-
-def chapter_title(story, scene_id: str) -> str:
-    chapter = story.scenes[scene_id].chapter
-    try:
-        return story.chapter(chapter).title
-    except KeyError:
-        return chapter
 
 
 class PlainGame:
@@ -69,7 +45,7 @@ class PlainGame:
         print(text, file=self.out)
 
     def show_scene(self, state, last_chapter: str | None) -> str:
-        from .engine import scene_text
+        from ..engine import scene_text
 
         story = self.story
         chapter = chapter_title(story, state.scene)
@@ -110,12 +86,12 @@ class PlainGame:
 
     # Hooks a speedrun (rocky_adventure.speedrun.plain_run) overrides.
     def start(self):
-        from .engine import new_game
+        from ..engine import new_game
 
         return new_game(self.story, self.seed)
 
     def take(self, state, choice_id: str):
-        from .engine import choose
+        from ..engine import choose
 
         return choose(self.story, state, choice_id)
 
@@ -130,7 +106,7 @@ class PlainGame:
         self.say(f"Seed {self.seed}")
 
     def run(self) -> int:
-        from .engine import CONTINUE_ID, available_choices, choice_text, epilogue_text
+        from ..engine import CONTINUE_ID, available_choices, choice_text, epilogue_text
 
         story = self.story
         state = self.start()
@@ -200,7 +176,7 @@ def run_plain(
 ) -> int:
     """Play in plain mode; `start_state` starts elsewhere than the story's
     start (play --from/--set)."""
-    from .engine.rng import random_seed
+    from ..engine.rng import random_seed
 
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout

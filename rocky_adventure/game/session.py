@@ -24,8 +24,10 @@ from ..engine import (
     new_game,
     scene_text,
 )
-from ..plain import chapter_title
-from ..storage import Loaded, SaveInfo, Storage, read_key
+from .readtext import read_key
+from .saves import Loaded, SaveInfo
+from .storage import Storage
+from .text import chapter_title
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,32 @@
-"""Speedrun sub-commands: `runs` and `verify`."""
+"""Speedrun commands: `runs`, `verify`, and the speedrun options of `play`
+(the category, LiveSplit, practice) with what they make: the plain-mode run
+and the game's Speedrun."""
 
 from __future__ import annotations
 
 import json
 import sys
 
-from ..cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _story_args, command, data_dir, load
-from .timer import format_time
+from .common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    data_dir,
+    load_from_args,
+    story_args,
+)
+
+RUNS_HELP = "personal bests, recent runs, and LiveSplit export"
+RUNS_EXAMPLE = "rocky-adventure runs\n  rocky-adventure runs --export-lss any > rocky-any.lss"
+VERIFY_HELP = "re-simulate a run file and confirm it is legal"
+VERIFY_EXAMPLE = (
+    "rocky-adventure verify ~/.local/share/rocky-adventure/speedrun/rocky-iv/runs/RUN.json"
+)
 
 
-def _setup_runs(p):
-    _story_args(p)
+def setup_runs(p):
+    story_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument(
         "--export-lss",
@@ -25,16 +41,17 @@ def _setup_runs(p):
     )
 
 
-def cmd_runs(args) -> int:
-    from .records import Records
-    from .run import parse_category, segment_names
+def run_runs(args) -> int:
+    from ..speedrun.records import Records
+    from ..speedrun.run import parse_category, segment_names
+    from ..speedrun.timer import format_time
 
-    story = load(args.story, args.no_cache)
+    story = load_from_args(args)
     records = Records(data_dir(args), story.id)
     if records.problem:
         print(records.problem, file=sys.stderr)
     if args.export_lss:
-        from .lss import export_lss
+        from ..speedrun.lss import export_lss
 
         try:
             cat = parse_category(story, args.export_lss)
@@ -87,22 +104,23 @@ def cmd_runs(args) -> int:
     return EXIT_OK
 
 
-def _setup_verify(p):
-    _story_args(p)
+def setup_verify(p):
+    story_args(p)
     p.add_argument("run_file", metavar="RUN.json", help="a run file written by speedrun mode")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
 
-def cmd_verify(args) -> int:
-    from .records import load_run_file
-    from .verify import verify_run
+def run_verify(args) -> int:
+    from ..speedrun.records import load_run_file
+    from ..speedrun.timer import format_time
+    from ..speedrun.verify import verify_run
 
     try:
         data = load_run_file(args.run_file)
     except ValueError as e:
         print(f"REJECTED: {e}")
         return EXIT_ERROR
-    story = load(args.story, args.no_cache)
+    story = load_from_args(args)
     verdict = verify_run(story, data)
     if args.json:
         print(
@@ -126,24 +144,10 @@ def cmd_verify(args) -> int:
     return EXIT_OK if verdict.ok else EXIT_ERROR
 
 
-command(
-    "runs",
-    "personal bests, recent runs, and LiveSplit export",
-    "rocky-adventure runs\n  rocky-adventure runs --export-lss any > rocky-any.lss",
-    _setup_runs,
-)(cmd_runs)
-command(
-    "verify",
-    "re-simulate a run file and confirm it is legal",
-    "rocky-adventure verify ~/.local/share/rocky-adventure/speedrun/rocky-iv/runs/RUN.json",
-    _setup_verify,
-)(cmd_verify)
-
-
 # -- play --speedrun -----------------------------------------------------------
 
 
-def _play_arguments(p) -> None:
+def play_arguments(p) -> None:
     g = p.add_argument_group("speedrun")
     g.add_argument(
         "--speedrun",
@@ -173,28 +177,43 @@ def _play_arguments(p) -> None:
     )
 
 
+def check_speedrun_options(opts) -> str | None:
+    """A usage problem with the speedrun options, or None."""
+    from ..speedrun.livesplit import parse_address
+
+    if opts.livesplit:
+        try:
+            parse_address(opts.livesplit)
+        except ValueError as e:
+            return str(e)
+    if (opts.livesplit or opts.practice or opts.practice_run) and not opts.speedrun:
+        return "--livesplit, --practice and --practice-run go with --speedrun"
+    if opts.practice_run and not opts.practice:
+        return "--practice-run needs --practice CHAPTER"
+    return None
+
+
 def resolve_category(story, key: str):
-    from .run import parse_category
+    from ..speedrun.run import parse_category
 
     try:
         return parse_category(story, key)
     except ValueError as e:
-        print(f"rocky-adventure play: {e}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE) from None
+        raise CommandError(f"rocky-adventure play: {e}", code=EXIT_USAGE) from None
 
 
 def plain_speedrun(story, opts, data) -> int:
     import shutil
+    import sys
 
-    from .plain_run import run_plain_speedrun
+    from ..plain.speedrun import run_plain_speedrun
 
     category = resolve_category(story, opts.category)
     if opts.practice:
-        print(
+        raise CommandError(
             "rocky-adventure play: practice runs are in the game; plain mode plays full runs",
-            file=sys.stderr,
+            code=EXIT_USAGE,
         )
-        return EXIT_USAGE
     width = (
         min(shutil.get_terminal_size((80, 24)).columns - 1, 100) if sys.stdout.isatty() else None
     )
@@ -203,26 +222,14 @@ def plain_speedrun(story, opts, data) -> int:
     )
 
 
-def _register_play_arguments() -> None:
-    try:
-        from ..tui.commands import PLAY_ARGUMENTS
-    except ImportError:  # pragma: no cover - the game module is always there
-        return
-    if _play_arguments not in PLAY_ARGUMENTS:
-        PLAY_ARGUMENTS.append(_play_arguments)
-
-
-_register_play_arguments()
-
-
 def speedrun_factory(opts, data):
-    """What the game calls once the story is loaded: story -> Speedrun."""
+    """What the game calls once the story is loaded: (story, data dir) -> Speedrun."""
 
     def make(story, data_dir):
-        from ..tui.speedrun import Speedrun
-        from .livesplit import LiveSplitBridge, LiveSplitClient, parse_address
-        from .records import Records, load_run_file
-        from .run import parse_category
+        from ..speedrun.attempts import Speedrun
+        from ..speedrun.livesplit import LiveSplitBridge, LiveSplitClient, parse_address
+        from ..speedrun.records import Records, load_run_file
+        from ..speedrun.run import parse_category
 
         category = parse_category(story, opts.category)
         practice_run = load_run_file(opts.practice_run) if opts.practice_run else None
@@ -246,19 +253,3 @@ def speedrun_factory(opts, data):
         )
 
     return make
-
-
-def check_speedrun_options(opts) -> str | None:
-    """A usage problem with the speedrun options, or None."""
-    from .livesplit import parse_address
-
-    if opts.livesplit:
-        try:
-            parse_address(opts.livesplit)
-        except ValueError as e:
-            return str(e)
-    if (opts.livesplit or opts.practice or opts.practice_run) and not opts.speedrun:
-        return "--livesplit, --practice and --practice-run go with --speedrun"
-    if opts.practice_run and not opts.practice:
-        return "--practice-run needs --practice CHAPTER"
-    return None

@@ -1,5 +1,6 @@
-"""Speedruns in plain mode: the same Run, timer, splits and run file as the
-TUI, with the splits printed as they fall, so runs can be scripted.
+"""Speedruns in plain mode: the same Run, timer, splits, rules and run file
+as the TUI (speedrun/attempts.py), with the splits printed as they fall, so
+runs can be scripted.
 
     printf '1\\n2\\n' | rocky-adventure play --plain --speedrun --category any --seed 7
 
@@ -10,30 +11,33 @@ ended first."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from ..plain import EXIT_DEAD_END, EXIT_ENDING, PlainGame
-from .records import Records, segment_times
-from .run import Category, Run
-from .timer import format_time
+from ..engine import Story
+from ..engine.state import State
+from ..speedrun.attempts import Attempt, Speedrun
+from ..speedrun.records import Records, segment_times
+from ..speedrun.run import Category, SplitEvent
+from ..speedrun.timer import format_time
+from .game import EXIT_DEAD_END, EXIT_ENDING, PlainGame
 
 
 class SpeedrunPlainGame(PlainGame):
     def __init__(
         self,
-        story,
-        run: Run,
-        records: Records,
+        story: Story,
+        attempt: Attempt,
         stdin: TextIO,
         stdout: TextIO,
         stderr: TextIO,
         width: int | None = None,
     ):
-        super().__init__(story, run.seed, stdin, stdout, stderr, width)
-        self.run_ = run
-        self.records = records
-        self.comparison = records.comparison(run.category.key, run.seed_type, run.names)
-        self.saved: dict | None = None
+        super().__init__(story, attempt.run.seed or 0, stdin, stdout, stderr, width)
+        self.attempt = attempt
+        self.run_ = attempt.run
+        self.records = attempt.speedrun.records
+        self.comparison = attempt.comparison
+        self.saved: dict[str, Any] | None = None
 
     def header(self) -> None:
         run = self.run_
@@ -43,30 +47,25 @@ class SpeedrunPlainGame(PlainGame):
         )
         self.say("The timer starts on your first choice.")
 
-    def start(self):
+    def start(self) -> State:
         return self.run_.state
 
-    def take(self, state, choice_id: str):
-        run = self.run_
-        first = run.timer.started_at is None
-        events = run.choose(choice_id)
-        if first:
-            with run.timer.io():
-                self.records.attempt(run.category.key, run.seed_type)
-        for e in events:
+    def take(self, state: State, choice_id: str) -> State:
+        for e in self.attempt.choose(choice_id):
             self.say(self.split_line(e))
-        return run.state
+        return self.run_.state
 
-    def split_line(self, e) -> str:
+    def split_line(self, e: SplitEvent) -> str:
         if e.skipped:
             return f"[split] {e.name}: skipped"
         pb = (
             self.comparison.pb_splits[e.index] if e.index < len(self.comparison.pb_splits) else None
         )
+        assert e.igt_ms is not None
         delta = f" ({format_time(e.igt_ms - pb, signed=True)} against PB)" if pb is not None else ""
         return f"[split] {e.name}: IGT {format_time(e.igt_ms)}, RTA {format_time(e.rta_ms)}{delta}"
 
-    def after_ending(self, state):
+    def after_ending(self, state: State) -> State | None:
         run = self.run_
         if run.finished:
             self.finish()
@@ -77,7 +76,7 @@ class SpeedrunPlainGame(PlainGame):
                 f"(All Endings: {found} of {len(run.names)} found. The story starts again; the clock runs on.)"
             )
             self.say()
-            run.restart_story()
+            self.attempt.restart_story()
             return run.state
         self.say(
             f"This ending does not finish the {run.category.title} category: the run is over, unfinished."
@@ -87,7 +86,7 @@ class SpeedrunPlainGame(PlainGame):
 
     def finish(self) -> None:
         run = self.run_
-        self.saved = self.records.finish(run)
+        self.saved = self.attempt.outcome or self.attempt.finish()
         final = run.record()["final"]
         self.say(
             f"Run {'finished' if run.finished else 'ended'}: IGT {format_time(final['igt_ms'])}, "
@@ -111,7 +110,7 @@ class SpeedrunPlainGame(PlainGame):
 
 
 def run_plain_speedrun(
-    story,
+    story: Story,
     category: Category,
     seed: int | None,
     data_dir: Path,
@@ -119,12 +118,9 @@ def run_plain_speedrun(
     stdout: TextIO,
     stderr: TextIO,
     width: int | None = None,
-    settings: dict | None = None,
 ) -> int:
-    run = Run(
-        story, category, seed=seed, settings=dict(settings or {}, mode="plain", instant_text=True)
-    )
     records = Records(data_dir, story.id)
     if records.problem:
         print(records.problem, file=stderr)
-    return SpeedrunPlainGame(story, run, records, stdin, stdout, stderr, width).run()
+    speedrun = Speedrun(story, category, seed, records, mode="plain")
+    return SpeedrunPlainGame(story, speedrun.new_attempt(), stdin, stdout, stderr, width).run()

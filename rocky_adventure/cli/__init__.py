@@ -1,0 +1,102 @@
+"""The one entry point: `rocky-adventure [COMMAND] ...`.
+
+With no command it opens the game. Every command has --help with an
+example. Bad input ends with a located message and exit code 1 (2 for a
+usage problem), never a traceback.
+
+The commands are the explicit list COMMANDS below. Adding one: write its
+`setup(parser)` and `run(args) -> exit code` in a module of this package
+(import what the handler needs inside it, so start-up stays light), and add
+a Command line here. See docs/architecture.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from . import check, play, speedrun, tools
+from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Command, CommandError
+
+__all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "Command", "build_parser", "main"]
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("play", play.HELP, play.EXAMPLE, play.setup, play.run),
+    Command("check", check.CHECK_HELP, check.CHECK_EXAMPLE, check.setup_check, check.run_check),
+    Command("stats", check.STATS_HELP, check.STATS_EXAMPLE, check.setup_stats, check.run_stats),
+    Command(
+        "schema", check.SCHEMA_HELP, check.SCHEMA_EXAMPLE, check.setup_schema, check.run_schema
+    ),
+    *tools.COMMANDS,
+    Command(
+        "runs", speedrun.RUNS_HELP, speedrun.RUNS_EXAMPLE, speedrun.setup_runs, speedrun.run_runs
+    ),
+    Command(
+        "verify",
+        speedrun.VERIFY_HELP,
+        speedrun.VERIFY_EXAMPLE,
+        speedrun.setup_verify,
+        speedrun.run_verify,
+    ),
+)
+
+# What runs with no sub-command: the game.
+DEFAULT_COMMAND = play.run
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --data-dir is declared once, here, and works before or after the command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="where saves, settings, the gallery and runs live (default: the user data dir)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="rocky-adventure",
+        description="Rocky IV: The Adventure, and a toolkit for branching stories in YAML.",
+        epilog="examples:\n  rocky-adventure            play the game\n"
+        "  rocky-adventure check      validate the bundled story",
+        formatter_class=_Formatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"rocky-adventure {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for c in COMMANDS:
+        p = sub.add_parser(
+            c.name,
+            help=c.help,
+            description=c.help[0].upper() + c.help[1:] + ".",
+            epilog=f"example:\n  {c.example}",
+            formatter_class=_Formatter,
+            parents=[common],
+        )
+        c.setup(p)
+        p.set_defaults(func=c.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None) or DEFAULT_COMMAND
+    try:
+        return func(args)
+    except CommandError as e:
+        for line in e.lines:
+            print(line, file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as e:  # a line, never a traceback: an output file that cannot be written, say
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"rocky-adventure: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,30 @@
+"""The text already read, across runs (for skipping it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..engine.digests import sha1  # (not hashlib: see there)
+from .files import StoryFiles
+
+
+class ReadText(StoryFiles):
+    # -- text already read
+    @property
+    def read_path(self) -> Path:
+        return self.dir / "read.json"
+
+    def load_read(self) -> set[str]:
+        data = self._read_or_none(self.read_path)
+        keys = data.get("read") if isinstance(data, dict) else None
+        return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
+
+    def save_read(self, keys: set[str]) -> None:
+        self._write(self.read_path, {"story": self.story_id, "read": sorted(keys)}, backup=False)
+
+
+def read_key(scene_id: str, text: str) -> str:
+    """Identifies one passage as read: the scene and the exact text shown
+    (a scene whose text varies counts each variant)."""
+
+    return f"{scene_id}:{sha1(text.encode()).hexdigest()[:12]}"
