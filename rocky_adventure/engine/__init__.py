@@ -4,6 +4,9 @@
     state = new_game(story, seed=7)     # immutable State
     for c in available_choices(story, state): ...
     state = choose(story, state, "jab") # a new State
+    state = replay(story, 7, ["jab"])   # the same, from the start (IllegalChoice if one does not fit)
+
+    from rocky_adventure.engine.replay import replay   # the one replay: where and why it stopped
 
 Importing the engine loads only what playing needs: a story read back from
 the load cache needs no more. The loader (with PyYAML, the schema and the
@@ -11,6 +14,7 @@ format) is imported when a story must be parsed, or when `build_story` is
 first used.
 """
 
+from . import replay as _replay_module  # noqa: F401 - first, so `replay` below stays the function
 from .diagnostics import (
     Diagnostic,
     Severity,

@@ -232,14 +232,17 @@ def choose(story: Story, state: State, choice_id: str) -> State:
 
 
 def replay(story: Story, seed: int, choices: Iterable[str]) -> State:
-    """Play choice ids from the start; IllegalChoice names the first bad one."""
-    c = Cursor.start(story, seed)
-    for i, cid in enumerate(choices):
-        try:
-            c.step(cid)
-        except IllegalChoice as e:
-            raise IllegalChoice(f"choice {i + 1}: {e}") from None
-    return c.snapshot()
+    """Play choice ids from the start; IllegalChoice names the first bad
+    one. (engine/replay.py's replay() says where and why instead of raising.)"""
+    from .replay import StopKind
+    from .replay import replay as replay_path
+
+    r = replay_path(story, seed, choices)
+    if r.stop is None:
+        return r.state
+    if r.stop.kind is StopKind.FAULT and r.stop.fault is not None:
+        raise StoryRuntimeError(r.stop.fault)
+    raise IllegalChoice(r.stop.message)
 
 
 def scene_text(story: Story, state: State) -> str:

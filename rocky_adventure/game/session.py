@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from ..engine import (
     CONTINUE,
     CONTINUE_ID,
-    Cursor,
     State,
     Story,
-    StoryError,
     available_choices,
     choice_text,
     choose,
@@ -24,6 +22,7 @@ from ..engine import (
     new_game,
     scene_text,
 )
+from ..engine.replay import replay
 from .readtext import read_key
 from .saves import Loaded, SaveInfo
 from .storage import Storage
@@ -95,10 +94,7 @@ class History(MutableSequence):
             while k < n and kept[k] is None:
                 k += 1
             if k > i + 1:  # replay the States between two kept ones
-                cursor = Cursor.from_state(self.story, base)
-                for _scene, choice_id in kept[k].path[len(base.path) : len(base.path) + k - i - 1]:
-                    cursor.step(choice_id)
-                    yield cursor.snapshot()
+                yield from self._between(base, kept[k], k - i - 1)  # type: ignore[arg-type]
             i = k
 
     def __eq__(self, other) -> bool:
@@ -117,15 +113,21 @@ class History(MutableSequence):
         kept.append(state)
         self._stepped.append(stepped)
 
-    def _is_step(self, before: State, after: State) -> bool:
-        if len(after.path) != len(before.path) + 1 or after.path[:-1] != before.path:
-            return False
-        cursor = Cursor.from_state(self.story, before)
-        try:
-            cursor.step(after.path[-1][1])
-        except StoryError:
-            return False
-        return cursor.snapshot() == after
+    @staticmethod
+    def _is_step(before: State, after: State) -> bool:
+        """`after` took one choice more than `before`, on the same path.
+        (The game's States all come from engine steps or from a replay, so
+        the path says it all: nothing is played again to check it.)"""
+        return (
+            len(after.path) == len(before.path) + 1
+            and after.turns == before.turns + 1
+            and after.path[:-1] == before.path
+        )
+
+    def _between(self, base: State, later: State, n: int) -> list[State]:
+        """The n States after `base` on the way to `later`, replayed."""
+        steps = later.path[len(base.path) : len(base.path) + n]
+        return replay(self.story, base, steps, keep=True).states[1:]
 
     def _state(self, index: int) -> State:
         kept = self._kept
@@ -138,11 +140,7 @@ class History(MutableSequence):
         k = index + 1
         while kept[k] is None:
             k += 1
-        base = kept[c]
-        cursor = Cursor.from_state(self.story, base)
-        for _scene, choice_id in kept[k].path[len(base.path) : len(base.path) + index - c]:
-            cursor.step(choice_id)
-        return cursor.snapshot()
+        return self._between(kept[c], kept[k], index - c)[-1]  # type: ignore[arg-type]
 
     def pop(self, index: int = -1) -> State:
         n = len(self._kept)
@@ -398,14 +396,7 @@ def rebuild_history(story: Story, state: State) -> list[State]:
     """The states after each choice of `state.path`, replayed from the seed,
     so undo and the history work after a load. If the story changed so that
     the path no longer replays to the same place, only `state` is kept."""
-    try:
-        c = Cursor.start(story, state.seed)
-        states = [c.snapshot()]
-        for _scene, choice_id in state.path:
-            c.step(choice_id)
-            states.append(c.snapshot())
-    except (StoryError, KeyError, IndexError):
+    r = replay(story, state.seed, state.path, keep=True)
+    if r.stop is not None or r.state.digest(story) != state.digest(story):
         return [state]
-    if states[-1].digest(story) != state.digest(story):
-        return [state]
-    return states
+    return r.states

@@ -4,7 +4,8 @@ personal best and is always marked as practice."""
 
 from __future__ import annotations
 
-from ..engine import Cursor, Story, choose, new_game
+from ..engine import Cursor, Story
+from ..engine.replay import replay
 from ..engine.rng import Random
 from ..engine.state import State
 from .run import RESTART
@@ -18,15 +19,18 @@ def chapter_starts_from_run(story: Story, record: dict) -> dict[str, State]:
     seed = record.get("seed")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError("the run file has no seed")
-    state = new_game(story, seed)
-    starts = {story.scenes[state.scene].chapter: state}
+    path: list[str] = []
     for entry in record.get("choices", []):
         if not isinstance(entry, list) or len(entry) < 2 or entry[1] == RESTART:
             break
-        try:
-            state = choose(story, state, entry[1])
-        except Exception as e:  # a run file from another story version
-            raise ValueError(f"the run file does not replay on this story: {e}") from None
+        if not isinstance(entry[1], str):
+            raise ValueError("the run file's choices are damaged")
+        path.append(entry[1])
+    r = replay(story, seed, path, keep=True)
+    if r.stop is not None:  # a run file from another story version
+        raise ValueError(f"the run file does not replay on this story: {r.stop.message}")
+    starts: dict[str, State] = {}
+    for state in r.states:
         starts.setdefault(story.scenes[state.scene].chapter, state)
     return starts
 

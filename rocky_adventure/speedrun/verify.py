@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import IllegalChoice, Story, StoryError, choose, new_game
-from .run import RESTART, RUN_FORMAT, RUN_VERSION, Splitter, parse_category
+from ..engine import Story, new_game
+from ..engine.replay import StopKind, replay
+from ..engine.state import State
+from .run import RESTART, RUN_FORMAT, RUN_VERSION, SplitEvent, Splitter, parse_category
 
 
 @dataclass
@@ -33,6 +35,34 @@ def _need(data: dict, key: str, typ, where: str = "") -> Any:
     if not ok:
         raise _Reject(f"field {where + key!r} has the wrong type")
     return value
+
+
+Entry = tuple[str, str, int, int]  # [scene, choice, igt_ms, rta_ms] as the run file has it
+
+
+def _entries(choices: list[Any]) -> list[Entry]:
+    """The run's choices, checked for shape and for times that can be."""
+    out: list[Entry] = []
+    prev = (0, 0)
+    for i, entry in enumerate(choices, 1):
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 4
+            and isinstance(entry[0], str)
+            and isinstance(entry[1], str)
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in entry[2:])
+        ):
+            raise _Reject(f"choice {i} is damaged: expected [scene, choice, igt_ms, rta_ms]")
+        scene, cid, igt, rta = entry
+        if igt < 0 or rta < 0 or igt > rta:
+            raise _Reject(f"choice {i}: impossible times (IGT {igt} ms, RTA {rta} ms)")
+        if igt < prev[0] or rta < prev[1]:
+            raise _Reject(f"choice {i}: time goes backwards")
+        if i == 1 and (igt, rta) != (0, 0):
+            raise _Reject("the first choice must be at 0 ms: the timer starts on it")
+        prev = (igt, rta)
+        out.append((scene, cid, igt, rta))
+    return out
 
 
 def verify_run(story: Story, data: Any) -> Verdict:
@@ -83,47 +113,49 @@ def _verify(story: Story, data: Any) -> Verdict:
     ):
         _need(final, key, typ, "final.")
 
-    state = new_game(story, seed)
+    entries = _entries(choices)
     splitter = Splitter(story, category)
-    computed = []
-    prev = (0, 0)
+    computed: list[SplitEvent] = []
+    state = new_game(story, seed)
     count = 0
-    for i, entry in enumerate(choices, 1):
-        if not (
-            isinstance(entry, list)
-            and len(entry) == 4
-            and isinstance(entry[0], str)
-            and isinstance(entry[1], str)
-            and all(isinstance(x, int) and not isinstance(x, bool) for x in entry[2:])
-        ):
-            raise _Reject(f"choice {i} is damaged: expected [scene, choice, igt_ms, rta_ms]")
-        scene, cid, igt, rta = entry
-        if splitter.done:
-            raise _Reject(f"choice {i} comes after the run was already over")
-        if scene != state.scene:
-            raise _Reject(
-                f"choice {i}: the run says scene {scene!r}, but the story is at {state.scene!r}"
-            )
-        if igt < 0 or rta < 0 or igt > rta:
-            raise _Reject(f"choice {i}: impossible times (IGT {igt} ms, RTA {rta} ms)")
-        if igt < prev[0] or rta < prev[1]:
-            raise _Reject(f"choice {i}: time goes backwards")
-        if i == 1 and (igt, rta) != (0, 0):
-            raise _Reject("the first choice must be at 0 ms: the timer starts on it")
-        prev = (igt, rta)
-        if cid == RESTART:
+    # the playthroughs: All Endings restarts the story (RESTART) with the same seed
+    bounds = [i for i, e in enumerate(entries) if e[1] == RESTART]
+    starts = [0] + [i + 1 for i in bounds]
+    ends = bounds + [len(entries)]
+    for first, end in zip(starts, ends):
+        if first > 0:  # the entry before `first` is a RESTART
+            if splitter.done:
+                raise _Reject(f"choice {first} comes after the run was already over")
+            if entries[first - 1][0] != state.scene:
+                raise _Reject(
+                    f"choice {first}: the run says scene {entries[first - 1][0]!r}, "
+                    f"but the story is at {state.scene!r}"
+                )
             if not category.all_endings:
-                raise _Reject(f"choice {i}: only All Endings runs restart the story")
+                raise _Reject(f"choice {first}: only All Endings runs restart the story")
             state = new_game(story, seed)
-            continue
-        try:
-            state = choose(story, state, cid)
-        except IllegalChoice as e:
-            raise _Reject(f"choice {i}: {e}") from None
-        except StoryError as e:
-            raise _Reject(f"choice {i}: the story failed: {e}") from None
-        count += 1
-        computed.extend(splitter.after(state, igt, rta))
+        part = entries[first:end]
+
+        def split(i: int, reached: State, part: list[Entry] = part, first: int = first) -> None:
+            igt, rta = part[i][2], part[i][3]
+            computed.extend(splitter.after(reached, igt, rta))
+            if splitter.done and first + i + 1 < len(entries):
+                raise _Reject(f"choice {first + i + 2} comes after the run was already over")
+
+        r = replay(story, state, [(e[0], e[1]) for e in part], on_step=split)
+        count += r.played
+        state = r.state
+        if r.stop is not None:
+            n = first + r.stop.number
+            if r.stop.kind is StopKind.SCENE:
+                raise _Reject(
+                    f"choice {n}: the run says scene {r.stop.expected_scene!r}, "
+                    f"but the story is at {r.stop.scene!r}"
+                )
+            if r.stop.kind is StopKind.FAULT:
+                raise _Reject(f"choice {n}: the story failed: {r.stop.detail}")
+            raise _Reject(f"choice {n}: {r.stop.detail}")
+    prev = (entries[-1][2], entries[-1][3]) if entries else (0, 0)
     if not splitter.done:
         raise _Reject(f"the choices do not reach the end of the {category.title} category")
     if final["finished"] is not True:

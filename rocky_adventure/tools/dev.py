@@ -23,14 +23,15 @@ longer exists or no longer leads where it did.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine.diagnostics import Diagnostic, StoryLoadError, StoryRuntimeError
+from ..engine.diagnostics import Diagnostic, StoryLoadError
 from ..engine.files import bundled_story_dir
 from ..engine.load import installed_packs, load_story
 from ..engine.model import Story
-from ..engine.play import Cursor, IllegalChoice
+from ..engine.replay import Stop, StopKind, replay
 from ..engine.start import Start, StartError, start_state
 from ..engine.state import State
 
@@ -44,34 +45,33 @@ class Replayed:
     stopped: str | None  # why it stopped before the end of the path, or None
 
 
-def replay_path(story: Story, path, start: Start | None = None) -> Replayed:
+def replay_path(
+    story: Story, path: Iterable[tuple[str, str]], start: Start | None = None
+) -> Replayed:
     """Play the (scene id, choice id) pairs of a path from `start` on this
-    story; stop at the first choice that is not open in the scene the path
-    was in, or where the path no longer goes the same way."""
-    c = Cursor.from_state(story, start_state(story, start))
-    done = 0
-    stopped = None
-    for scene_id, cid in path:
-        if c.ending is not None:
-            stopped = f"the story now ends ({c.ending}) before choice {done + 1} ({cid!r})"
-            break
-        if c.scene.id != scene_id:
-            stopped = f"choice {done + 1} was made in scene {scene_id!r}, but the story now goes to {c.scene.id!r}"
-            break
-        try:
-            c.step(cid)
-        except IllegalChoice:
-            open_ids = ", ".join(o.id for o in c.options()) or "none"
-            stopped = f"choice {done + 1} ({cid!r}) no longer exists in scene {scene_id!r} (open: {open_ids})"
-            break
-        except StoryRuntimeError as e:
-            stopped = f"choice {done + 1} ({cid!r}) fails now: {e}"
-            c = Cursor.from_state(story, start_state(story, start))
-            for _scene, c_id in path[:done]:
-                c.step(c_id)
-            break
-        done += 1
-    return Replayed(c.snapshot(), done, stopped)
+    story (engine/replay.py); stop at the first choice that is not open in
+    the scene the path was in, or where the path no longer goes the same way."""
+    r = replay(story, start_state(story, start), path)
+    return Replayed(r.state, r.played, None if r.stop is None else reload_stop_message(r.stop))
+
+
+def reload_stop_message(stop: Stop) -> str:
+    """Why a reload could not put the player all the way back, in the words
+    of the story that changed under them."""
+    n, cid = stop.number, stop.choice
+    if stop.kind is StopKind.ENDED:
+        return f"the story now ends ({stop.ending}) before choice {n} ({cid!r})"
+    if stop.kind is StopKind.SCENE:
+        return (
+            f"choice {n} was made in scene {stop.expected_scene!r}, "
+            f"but the story now goes to {stop.scene!r}"
+        )
+    if stop.kind is StopKind.ILLEGAL:
+        return (
+            f"choice {n} ({cid!r}) no longer exists in scene {stop.scene!r} "
+            f"(open: {', '.join(stop.open) or 'none'})"
+        )
+    return f"choice {n} ({cid!r}) fails now: {stop.detail}"
 
 
 # -- watching files ---------------------------------------------------------------------

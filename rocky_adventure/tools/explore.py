@@ -479,16 +479,11 @@ def find_seed(
 ) -> int | None:
     """The first seed from `start` under which playing `choices` reaches
     `ending` (routes through chance checks need the dice to agree)."""
-    from ..engine.play import IllegalChoice
+    from ..engine.replay import replay
 
     for seed in range(start, start + tries):
-        c = Cursor.start(story, seed)
-        try:
-            for cid in choices:
-                c.step(cid)
-        except (IllegalChoice, StoryRuntimeError):
-            continue
-        if c.ending == ending:
+        r = replay(story, seed, choices)
+        if r.stop is None and r.state.ending == ending:
             return seed
     return None
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..engine.diagnostics import StoryRuntimeError
-from ..engine.model import Story
-from ..engine.play import Cursor, IllegalChoice
+from ..engine.model import Choice, Story
+from ..engine.play import available_choices
+from ..engine.replay import StopKind, replay
+from ..engine.state import State
 
 ROUTE_FORMAT = "rocky-adventure-route"
 ROUTE_VERSION = 1
@@ -85,15 +87,17 @@ def parse_routes(data, default_seed: int = 0) -> list[Route]:
 
 def transcript(story: Story, seed: int, choices: list[str]) -> tuple[str, str | None]:
     """The full text of playing `choices` with `seed`: (text, error or
-    None). Stops at the first choice that is not open."""
+    None). Replays the choices (engine/replay.py), then writes down every
+    scene, the choices open there and the one taken; it stops at the first
+    choice that is not open."""
+    r = replay(story, seed, choices, keep=True)
     out: list[str] = [f"# {story.title} (story {story.id}, seed {seed})", ""]
-    c = Cursor.start(story, seed)
     chapter = None
     error = None
 
-    def show_scene():
+    def show_scene(state: State) -> None:
         nonlocal chapter
-        scene = c.scene
+        scene = story.scenes[state.scene]
         if scene.chapter != chapter:
             chapter = scene.chapter
             try:
@@ -102,41 +106,65 @@ def transcript(story: Story, seed: int, choices: list[str]) -> tuple[str, str | 
                 out.append(f"== {chapter} ==")
             out.append("")
         out.append(f"-- {scene.title or scene.id} [{scene.id}] --")
-        out.append(scene.text.render(c))
+        out.append(scene.text.render(state))
         out.append("")
 
+    def label(choice: Choice, state: State) -> str:
+        return choice.text.render(state) if choice.text is not None else ""
+
     try:
-        show_scene()
-        for i, cid in enumerate(choices):
-            if c.ending is not None:
-                error = f"choice {i + 1} ({cid!r}): the story has already ended"
+        for i, state in enumerate(r.states):
+            show_scene(state)
+            if i == len(r.states) - 1:
                 break
-            opts = c.options()
+            opts = available_choices(story, state)
             for o in opts:
-                out.append(f"  [{o.id}] {o.text.render(c) if o.text is not None else ''}")
-            pick = next((o for o in opts if o.id == cid), None)
-            if pick is None:
-                open_ids = ", ".join(o.id for o in opts) or "none"
-                error = f"choice {i + 1}: no open choice {cid!r} in scene {c.scene.id!r} (open: {open_ids})"
-                break
-            out.append(f"> {pick.text.render(c) if pick.text is not None else ''} [{pick.id}]")
+                out.append(f"  [{o.id}] {label(o, state)}")
+            pick = next(o for o in opts if o.id == choices[i])
+            out.append(f"> {label(pick, state)} [{pick.id}]")
             out.append("")
-            c.take(pick)
-            show_scene()
-        if error is None and c.ending is not None:
-            ending = story.endings[c.ending]
+        last = r.state
+        stop = r.stop
+        if stop is not None:
+            if stop.kind is StopKind.ENDED:
+                error = f"choice {stop.number} ({stop.choice!r}): the story has already ended"
+            else:
+                opts = available_choices(story, last)
+                for o in opts:
+                    out.append(f"  [{o.id}] {label(o, last)}")
+                if stop.kind is StopKind.ILLEGAL:
+                    error = stop.message
+                else:  # the story failed while playing the choice
+                    pick = next((o for o in opts if o.id == stop.choice), None)
+                    if pick is not None:
+                        out.append(f"> {label(pick, last)} [{pick.id}]")
+                        out.append("")
+                    error = stop.detail
+        elif last.ending is not None:
+            ending = story.endings[last.ending]
             out.append(f"== THE END: {ending.title} [{ending.id}] ==")
-            out.append(ending.epilogue.render(c))
+            out.append(ending.epilogue.render(last))
             out.append("")
-        elif error is None:
+        else:
             out.append(
-                f"(stopped in scene {c.scene.id!r} after {len(choices)} choices; the story goes on)"
+                f"(stopped in scene {last.scene!r} after {len(choices)} choices; the story goes on)"
             )
             out.append("")
-    except StoryRuntimeError as e:
-        error = str(e)
-    except IllegalChoice as e:  # pragma: no cover - options() is checked above
+    except StoryRuntimeError as e:  # a fault inside the text itself
         error = str(e)
     if error:
         out.append(f"!! {error}")
     return "\n".join(out).rstrip() + "\n", error
+
+
+def route_steps(story: Story, seed: int, choices: list[str]) -> list[tuple[str, str]]:
+    """(scene id, "the choice's text  [id]") for each choice of a route, as
+    the route view shows it; the steps up to where the route stops playing."""
+    r = replay(story, seed, choices, keep=True)
+    steps = []
+    for state, cid in zip(r.states, choices[: r.played]):
+        choice = story.scenes[state.scene].by_id.get(cid)
+        shown = choice is not None and choice.text is not None
+        label = choice.text.render(state) if shown else "Continue"  # type: ignore[union-attr]
+        steps.append((state.scene, f"{label}  [{cid}]"))
+    return steps

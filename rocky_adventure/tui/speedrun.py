@@ -364,20 +364,10 @@ class SpeedrunGameScreen(GameScreen):
             steps = []
             title = "Route"
             if found:
-                r = found[0]
-                from ..engine import choice_text, new_game
-                from ..engine import choose as engine_choose
+                from ..tools.transcript import route_steps
 
-                st = new_game(story, run.seed)
-                for cid in r["choices"]:
-                    ch = next((c for c in s.story.scenes[st.scene].exits if c.id == cid), None)
-                    label = (
-                        choice_text(story, st, ch)
-                        if ch is not None and ch.text is not None
-                        else "Continue"
-                    )
-                    steps.append((st.scene, f"{label}  [{cid}]"))
-                    st = engine_choose(story, st, cid)
+                r = found[0]
+                steps = route_steps(story, run.seed, r["choices"])
                 title = (
                     f"Route to {story.endings[r['ending']].title}: {len(r['choices'])} choices, "
                     f"seed {run.seed}"
