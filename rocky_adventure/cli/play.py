@@ -33,6 +33,7 @@ from .common import (
 if TYPE_CHECKING:
     from ..engine import Story
     from ..engine.start import Start
+    from ..tui.app import RockyApp
 
 HELP = "play the story in the terminal (the default command)"
 EXAMPLE = (
@@ -155,8 +156,24 @@ def run_game(args: argparse.Namespace, opts: PlayOptions, data: Path) -> int:
             "`rocky-adventure play --plain`",
             code=EXIT_USAGE,
         )
+    app = make_app(args, opts, data)
+    try:
+        app.run()
+    finally:
+        app.writer.flush()  # the last autosave, if the app ended some other way than quitting
+    if app.load_error is not None or app.load_message:
+        lines = load_error_lines(app.load_error)[:-1] if app.load_error is not None else []
+        if app.load_message:
+            lines.append(f"rocky-adventure: {app.load_message}")
+        raise CommandError(*lines, code=EXIT_ERROR)
+    return app.return_code or 0
 
-    def loader() -> Story:  # in the app's loading thread: the one entry point
+
+def make_app(args: argparse.Namespace, opts: PlayOptions, data: Path) -> RockyApp:
+    """The game the options ask for: the plain game, a speedrun or dev mode,
+    each loading its story through story_from_args (the one entry point)."""
+
+    def loader() -> Story:  # in the app's loading thread
         return story_from_args(args)
 
     if opts.dev:
@@ -169,29 +186,18 @@ def run_game(args: argparse.Namespace, opts: PlayOptions, data: Path) -> int:
         def factory() -> DevSession:
             return DevSession(opts.story, opts.packs, installed_dir(args), start)
 
-        app = DevApp(factory, seed=seed, data_dir=data)
-    elif opts.speedrun:
+        return DevApp(factory, seed=seed, data_dir=data)
+    if opts.speedrun:
         from ..tui.speedrun import SpeedrunApp
 
-        app = SpeedrunApp(
+        return SpeedrunApp(
             speedrun.speedrun_factory(opts, data), loader=loader, seed=opts.seed, data_dir=data
         )
-    else:
-        from ..tui.app import RockyApp
+    from ..tui.app import RockyApp
 
-        story = None
-        start = None
-        if opts.from_scene or opts.sets:
-            story = _load(args)
-            start = _start(story, opts)
-        app = RockyApp(loader=loader, story=story, seed=opts.seed, data_dir=data, start=start)
-    try:
-        app.run()
-    finally:
-        app.writer.flush()  # the last autosave, if the app ended some other way than quitting
-    if app.load_error is not None or app.load_message:
-        lines = load_error_lines(app.load_error)[:-1] if app.load_error is not None else []
-        if app.load_message:
-            lines.append(f"rocky-adventure: {app.load_message}")
-        raise CommandError(*lines, code=EXIT_ERROR)
-    return app.return_code or 0
+    story = None
+    start = None
+    if opts.from_scene or opts.sets:
+        story = _load(args)
+        start = _start(story, opts)
+    return RockyApp(loader=loader, story=story, seed=opts.seed, data_dir=data, start=start)

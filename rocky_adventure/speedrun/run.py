@@ -241,6 +241,7 @@ class Run:
             "version": RUN_VERSION,
             "game_version": __version__,
             "story": {"id": self.story.id, "title": self.story.title, "hash": self.story.hash},
+            "packs": pack_list(self.story),
             "seed": self.seed,
             "seed_type": self.seed_type,
             "category": self.category.key,
@@ -265,3 +266,11 @@ class Run:
                 "state_hash": self.state.digest(self.story),
             },
         }
+
+
+def pack_list(story: Story) -> list[dict[str, str]]:
+    """The branch packs a story was played with, as a run file records them."""
+    return [
+        {"name": p.name, "title": p.title, "version": p.version, "hash": p.hash}
+        for p in story.packs
+    ]

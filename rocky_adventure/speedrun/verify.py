@@ -13,7 +13,15 @@ from typing import Any
 from ..engine import Story, new_game
 from ..engine.replay import StopKind, replay
 from ..engine.state import State
-from .run import RESTART, RUN_FORMAT, RUN_VERSION, SplitEvent, Splitter, parse_category
+from .run import (
+    RESTART,
+    RUN_FORMAT,
+    RUN_VERSION,
+    SplitEvent,
+    Splitter,
+    pack_list,
+    parse_category,
+)
 
 
 @dataclass
@@ -65,6 +73,44 @@ def _entries(choices: list[Any]) -> list[Entry]:
     return out
 
 
+def _check_packs(story: Story, claimed: Any) -> None:
+    """The run's branch packs against the ones loaded here: a pack the run
+    used and this story lacks (or the other way round) is named."""
+    if not isinstance(claimed, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("hash"), str)
+        for p in claimed
+    ):
+        raise _Reject("field 'packs' is damaged: expected a list of {name, hash}")
+    here = {p["name"]: p for p in pack_list(story)}
+    there = {p["name"]: p for p in claimed}
+
+    def shown(p: dict[str, Any]) -> str:
+        version = p.get("version")
+        return f"{p['name']!r}" + (f" {version}" if isinstance(version, str) and version else "")
+
+    missing = [shown(p) for name, p in there.items() if name not in here]
+    if missing:
+        raise _Reject(
+            f"the run was played with the branch pack{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}, which {'are' if len(missing) > 1 else 'is'} missing here: "
+            f"load {'them' if len(missing) > 1 else 'it'} with --pack"
+        )
+    extra = [shown(p) for name, p in here.items() if name not in there]
+    if extra:
+        raise _Reject(
+            f"the run was played without the branch pack{'s' if len(extra) > 1 else ''} "
+            f"{', '.join(extra)}: verify it without {'them' if len(extra) > 1 else 'it'} "
+            f"(leave out --pack, or use --no-installed-packs)"
+        )
+    changed = [shown(here[n]) for n in here if here[n]["hash"] != there[n]["hash"]]
+    if changed:
+        raise _Reject(
+            f"the branch pack{'s' if len(changed) > 1 else ''} {', '.join(changed)} "
+            f"{'are' if len(changed) > 1 else 'is'} not the version the run was played with "
+            f"(its files differ)"
+        )
+
+
 def verify_run(story: Story, data: Any) -> Verdict:
     try:
         return _verify(story, data)
@@ -85,6 +131,7 @@ def _verify(story: Story, data: Any) -> Verdict:
     h = _need(info, "hash", str, "story.")
     if _need(info, "id", str, "story.") != story.id:
         raise _Reject(f"the run is of the story {info['id']!r}; this is {story.id!r}")
+    _check_packs(story, data.get("packs", []))
     if h != story.hash:
         raise _Reject(
             "the story does not match: the run was played on other story files or packs "
