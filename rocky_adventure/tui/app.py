@@ -19,6 +19,7 @@ from textual.screen import Screen
 if TYPE_CHECKING:
     from ..engine import Story
     from ..engine.start import Start
+    from .dialogs import Slots
 
 from ..game.files import Writer
 from ..game.saves import AUTOSAVE, SaveError, format_play_time
@@ -68,7 +69,6 @@ class RockyApp(App[int]):
         self.clock = clock
         self.monotonic = monotonic
         self.motion = motion  # False: nothing changes on screen by itself (snapshots, benchmarks)
-        self.delta_seconds: float | None = 2.5 if motion else None
         self.writer = Writer(delay=0.1)  # after the frame that shows the scene
         self.settings = settings or (load_settings(self.data_dir) if self.data_dir else Settings())
         self.storage: Storage | None = None
@@ -84,7 +84,7 @@ class RockyApp(App[int]):
         )
 
     def get_default_screen(self) -> Screen:
-        return TitleScreen()
+        return TitleScreen(lambda: self.story, self.continue_summary)
 
     # -- loading the story
     def on_mount(self) -> None:
@@ -203,7 +203,7 @@ class RockyApp(App[int]):
 
         self.show_title()
         self.session = session
-        self.push_screen(GameScreen(session))
+        self.push_screen(GameScreen(session, self.settings, self.motion))
 
     def list_saves(self) -> list:
         """The saves; any that cannot be read are set aside, with a message."""
@@ -282,28 +282,38 @@ class RockyApp(App[int]):
     def action_load(self) -> None:
         if not self._need_story("load"):
             return
-        from .dialogs import SaveLoadScreen
+        from .dialogs import LoadSlot, SaveLoadScreen, SaveTo
 
-        def done(result) -> None:
-            if result and result[0] == "load":
-                self.load_slot(result[1])
+        def done(result: SaveTo | LoadSlot | None) -> None:
+            if isinstance(result, LoadSlot):
+                self.load_slot(result.slot)
 
-        self.push_screen(SaveLoadScreen("load"), done)
+        self.push_screen(SaveLoadScreen("load", self.slots()), done)
 
     def action_save(self) -> None:
         if self.session is None or self.game_screen() is None:
             self.notify("Start or continue a game to save it.", severity="warning", timeout=3)
             return
-        from .dialogs import SaveLoadScreen
+        from .dialogs import LoadSlot, SaveLoadScreen, SaveTo
 
         s = self.session
         default = s.chapter_title() + (f" \u00b7 {s.scene_title()}" if s.scene_title() else "")
 
-        def done(result) -> None:
-            if result and result[0] == "save":
-                self.save_to(result[1], result[2])
+        def done(result: SaveTo | LoadSlot | None) -> None:
+            if isinstance(result, SaveTo):
+                self.save_to(result.slot, result.name)
 
-        self.push_screen(SaveLoadScreen("save", default), done)
+        self.push_screen(SaveLoadScreen("save", self.slots(), default), done)
+
+    def slots(self) -> Slots:
+        """What the save and load dialogs need of the storage."""
+        from .dialogs import Slots
+
+        def delete(slot: str) -> None:
+            if self.storage is not None:
+                self.storage.delete_save(slot)
+
+        return Slots(self.list_saves, delete)
 
     def save_to(self, slot: str, name: str) -> None:
         if self.session is None or self.storage is None:
@@ -345,7 +355,11 @@ class RockyApp(App[int]):
     def action_settings(self) -> None:
         from .dialogs import SettingsScreen
 
-        self.push_screen(SettingsScreen())
+        self.push_screen(
+            SettingsScreen(
+                self.settings, list(self.available_themes), self.theme, self.update_settings
+            )
+        )
 
     def action_help(self) -> None:
         from .pages import HelpScreen
@@ -368,12 +382,12 @@ class RockyApp(App[int]):
     def action_request_quit(self) -> None:
         s = self.session
         if s is not None and s.dirty and s.state.turns > 0 and self.storage is not None:
-            from .dialogs import ConfirmQuitScreen
+            from .dialogs import ConfirmQuitScreen, QuitAnswer
 
-            def done(answer) -> None:
-                if answer == "save":
+            def done(answer: QuitAnswer | None) -> None:
+                if answer is QuitAnswer.SAVE_AND_QUIT:
                     self.save_to(*QUICKSAVE)
-                if answer in ("save", "quit"):
+                if answer is not None:
                     self.quit_now()
 
             if not isinstance(self.screen, ConfirmQuitScreen):

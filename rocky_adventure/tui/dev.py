@@ -89,7 +89,7 @@ class DevApp(RockyApp):
     def start_session(self, session) -> None:
         self.show_title()
         self.session = session
-        self.push_screen(DevGameScreen(session))
+        self.push_screen(DevGameScreen(session, self.settings, self.motion))
 
     def action_new_game(self) -> None:
         if not self._need_story("new_game"):

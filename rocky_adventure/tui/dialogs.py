@@ -3,6 +3,10 @@ notice shown when the terminal is too small."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +19,36 @@ from textual.widgets.option_list import Option
 from ..game.saves import SaveInfo, format_play_time, slot_for_name
 from ..game.settings import TEXT_SPEEDS, Settings
 from .base import SizeAware
+
+
+@dataclass(frozen=True, slots=True)
+class SaveTo:
+    """The save dialog's answer: save the game in `slot`, named `name`."""
+
+    slot: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSlot:
+    """The load dialog's answer: load the save in `slot`."""
+
+    slot: str
+
+
+@dataclass(frozen=True, slots=True)
+class Slots:
+    """What the save and load dialogs need of the storage: the saves there
+    are (reading them may set damaged ones aside, with a message), and how
+    to delete one."""
+
+    list_saves: Callable[[], list[SaveInfo]]
+    delete_save: Callable[[str], None]
+
+
+class QuitAnswer(Enum):
+    SAVE_AND_QUIT = "save"
+    QUIT = "quit"
 
 
 def slot_content(info: SaveInfo) -> Content:
@@ -30,18 +64,20 @@ def slot_content(info: SaveInfo) -> Content:
     return Content("\n").join([name, details])
 
 
-class SaveLoadScreen(SizeAware, ModalScreen):
+class SaveLoadScreen(SizeAware, ModalScreen[SaveTo | LoadSlot | None]):
+    """Named slots. Dismisses with SaveTo, LoadSlot or None (cancelled)."""
+
     CSS_PATH = "dialogs.tcss"
-    """Named slots. Dismisses with ("save", slot, name), ("load", slot) or None."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("delete", "delete", "Delete slot"),
     ]
 
-    def __init__(self, mode: str, default_name: str = "") -> None:
+    def __init__(self, mode: str, slots: Slots, default_name: str = "") -> None:
         super().__init__()
         self.mode = mode  # "save" | "load"
+        self.slots = slots
         self.default_name = default_name
         self.infos: list[SaveInfo] = []
         self._armed: str | None = None  # the slot a first press of del picked
@@ -74,7 +110,7 @@ class SaveLoadScreen(SizeAware, ModalScreen):
             self.query_one("#slots").focus()
 
     def refresh_slots(self) -> None:
-        self.infos = infos = self.app.list_saves()
+        self.infos = infos = self.slots.list_saves()
         slots = self.query_one("#slots", OptionList)
         slots.clear_options()
         for info in infos:
@@ -94,7 +130,7 @@ class SaveLoadScreen(SizeAware, ModalScreen):
     def named(self, event: Input.Submitted) -> None:
         name = event.value.strip() or self.default_name or "Save"
         existing = next((i for i in self.infos if i.name == name and not i.is_autosave), None)
-        self.dismiss(("save", existing.slot if existing else slot_for_name(name), name))
+        self.dismiss(SaveTo(existing.slot if existing else slot_for_name(name), name))
 
     @on(OptionList.OptionSelected, "#slots")
     def picked(self, event: OptionList.OptionSelected) -> None:
@@ -103,9 +139,9 @@ class SaveLoadScreen(SizeAware, ModalScreen):
         if info is None:
             return
         if self.mode == "save":
-            self.dismiss(("save", info.slot, info.name))
+            self.dismiss(SaveTo(info.slot, info.name))
         else:
-            self.dismiss(("load", info.slot))
+            self.dismiss(LoadSlot(info.slot))
 
     def action_delete(self) -> None:
         slots = self.query_one("#slots", OptionList)
@@ -122,7 +158,7 @@ class SaveLoadScreen(SizeAware, ModalScreen):
             )
             return
         self._armed = None
-        self.app.storage.delete_save(info.slot)
+        self.slots.delete_save(info.slot)
         self.notify(f"Deleted the save '{info.name}'.", timeout=2, markup=False)
         self.refresh_slots()
 
@@ -141,15 +177,29 @@ def on_off(value: bool) -> str:
     return "On" if value else "Off"
 
 
-class SettingsScreen(SizeAware, ModalScreen):
-    CSS_PATH = "dialogs.tcss"
-    """Text speed, theme and skip-read; every change applies and is kept at once."""
+class SettingsScreen(SizeAware, ModalScreen[None]):
+    """Text speed, theme and skip-read; every change applies and is kept at
+    once, through `change(name=value)`."""
 
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "close", "Close")]
 
+    def __init__(
+        self,
+        settings: Settings,
+        themes: list[str],
+        theme: str,
+        change: Callable[..., None],
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.themes = themes
+        self.theme_now = theme
+        self.change = change
+
     def compose(self) -> ComposeResult:
-        settings: Settings = self.app.settings
-        themes = sorted(self.app.available_themes)
+        settings = self.settings
+        themes = sorted(self.themes)
         with Vertical(id="dialog", classes="settings") as box:
             box.border_title = "SETTINGS"
             with Horizontal(classes="row"):
@@ -165,7 +215,7 @@ class SettingsScreen(SizeAware, ModalScreen):
                 yield Label("Theme", classes="row-label")
                 yield Select(
                     [(t, t) for t in themes],
-                    value=self.app.theme,
+                    value=self.theme_now,
                     allow_blank=False,
                     compact=True,
                     id="theme",
@@ -182,16 +232,16 @@ class SettingsScreen(SizeAware, ModalScreen):
     @on(Select.Changed, "#speed")
     def speed(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
-            self.app.update_settings(text_speed=event.value)
+            self.change(text_speed=event.value)
 
     @on(Select.Changed, "#theme")
     def theme(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
-            self.app.update_settings(theme=event.value)
+            self.change(theme=event.value)
 
     @on(Switch.Changed, "#skip-read")
     def skip(self, event: Switch.Changed) -> None:
-        self.app.update_settings(skip_read=event.value)
+        self.change(skip_read=event.value)
         self.query_one("#skip-read-state", Label).update(on_off(event.value))
 
     @on(Button.Pressed, "#done")
@@ -202,9 +252,11 @@ class SettingsScreen(SizeAware, ModalScreen):
         self.dismiss(None)
 
 
-class ConfirmQuitScreen(SizeAware, ModalScreen):
+class ConfirmQuitScreen(SizeAware, ModalScreen[QuitAnswer | None]):
+    """Dismisses with QuitAnswer.SAVE_AND_QUIT (quick save, then quit),
+    QuitAnswer.QUIT or None (stay)."""
+
     CSS_PATH = "dialogs.tcss"
-    """Dismisses with "save" (quick save, then quit), "quit" or None."""
 
     BINDINGS = [
         Binding("escape,n", "cancel", "Cancel"),
@@ -232,18 +284,19 @@ class ConfirmQuitScreen(SizeAware, ModalScreen):
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+        self.dismiss(None if event.button.id == "cancel" else QuitAnswer(event.button.id))
 
     def action_choose(self, what: str) -> None:
-        self.dismiss(what)
+        self.dismiss(QuitAnswer(what))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-class TooSmallScreen(SizeAware, Screen):
-    CSS_PATH = "dialogs.tcss"
+class TooSmallScreen(SizeAware, Screen[None]):
     """Shown instead of the game while the terminal is under the minimum size."""
+
+    CSS_PATH = "dialogs.tcss"
 
     BINDINGS = [Binding("ctrl+q", "app.request_quit", "Quit", priority=True)]
 
@@ -263,7 +316,7 @@ class TooSmallScreen(SizeAware, Screen):
             self.show_size()
 
     def show_size(self) -> None:
-        w, h = self.app.size
+        w, h = self.size
         mw, mh = self.min_size
         self.query_one("#too-small", Static).update(
             Content.assemble(

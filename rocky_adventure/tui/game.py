@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from ..engine import IllegalChoice, StoryError
 from ..game.saves import format_play_time
 from ..game.session import Session
-from ..game.settings import TEXT_SPEEDS
+from ..game.settings import TEXT_SPEEDS, Settings
 from .base import SizeAware
 from .widgets import Bar, BarPanel, ChoiceList, KeyBar, SceneHeader, StoryText, story_content
 
@@ -44,9 +44,13 @@ class GameScreen(SizeAware, Screen):
         Binding("pagedown", "scroll_text(1)", show=False),
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, settings: Settings, motion: bool = True) -> None:
+        """`settings` is the app's own (a change in the settings dialog shows
+        on the next scene); motion=False keeps the screen still (snapshots)."""
         super().__init__()
         self.session = session
+        self.settings = settings
+        self.motion = motion
         self._hud_shown: bool | None = None
         self._info = ""
 
@@ -76,7 +80,7 @@ class GameScreen(SizeAware, Screen):
         return BarPanel(
             bars,
             health=health,
-            delta_seconds=getattr(self.app, "delta_seconds", 2.5),
+            delta_seconds=2.5 if self.motion else None,
             id=id,
             classes="-columns" if health else None,
         )
@@ -85,7 +89,7 @@ class GameScreen(SizeAware, Screen):
         if not self.session.story.display.sidebar:
             self.add_class("-no-sidebar")
         self.render_scene(animate=True)
-        if getattr(self.app, "motion", True):
+        if self.motion:
             self.set_interval(1.0, self.update_info)  # the play time, ticking
 
     def on_screen_suspend(self) -> None:
@@ -98,7 +102,6 @@ class GameScreen(SizeAware, Screen):
     # -- drawing
     def render_scene(self, animate: bool = True) -> None:
         s = self.session
-        app = self.app
         text = s.text()
         ending = s.ending()
         self.query_one(SceneHeader).set(s.chapter_title(), s.scene_title(), self.turn_label())
@@ -115,7 +118,7 @@ class GameScreen(SizeAware, Screen):
                     disabled=True,
                 )
             )
-        settings = app.settings
+        settings = self.settings
         cps = TEXT_SPEEDS.get(settings.text_speed, 0.0) if animate else 0.0
         if settings.skip_read and s.is_read(text):
             cps = 0.0
@@ -127,7 +130,7 @@ class GameScreen(SizeAware, Screen):
         self.update_info()
         reached = s.last_ending
         if reached is not None and reached.new:
-            app.notify(
+            self.notify(
                 f"New ending: {reached.title}. {reached.found} of {reached.total} found.",
                 title="Endings gallery",
                 markup=False,

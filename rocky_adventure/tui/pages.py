@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -26,7 +27,12 @@ def page_header(title: str, detail: str = "") -> Static:
     return Static(c, classes="page-header")
 
 
-class BackScreen(SizeAware, Screen):
+ResultT = TypeVar("ResultT")
+
+
+class BackScreen(SizeAware, Screen[ResultT], Generic[ResultT]):
+    """A full-screen page; escape goes back (dismissing with None)."""
+
     CSS_PATH = "pages.tcss"
     BINDINGS = [Binding("escape,q", "back", "Back")]
 
@@ -58,7 +64,10 @@ def passage_content(p: Passage, current: bool) -> Content:
     return Content("\n").join(parts)
 
 
-class HistoryScreen(BackScreen):
+class HistoryScreen(BackScreen[int | None]):
+    """Every passage so far; dismisses with the index of the passage to go
+    back to (the number of choices made before it), or None."""
+
     """Every passage and choice of this run; enter goes back to before a
     choice, to choose again."""
 
@@ -139,7 +148,7 @@ def ending_content(title: str, entry: dict | None) -> Content:
     )
 
 
-class GalleryScreen(BackScreen):
+class GalleryScreen(BackScreen[None]):
     def __init__(self, story, gallery: dict[str, dict]) -> None:
         super().__init__()
         self.story = story
@@ -233,7 +242,7 @@ def help_rows() -> ComposeResult:
     )
 
 
-class HelpScreen(BackScreen):
+class HelpScreen(BackScreen[None]):
     def compose(self) -> ComposeResult:
         yield page_header("HELP", "every key")
         with VerticalScroll(id="help"):

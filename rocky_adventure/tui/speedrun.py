@@ -5,6 +5,7 @@ screen and the route view. They read a speedrun.Run; they decide nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Digits, Static
 
+from ..game.settings import Settings
 from ..speedrun.attempts import Speedrun, SpeedrunSession, make_session
 from ..speedrun.records import Comparison, delta_colour
 from ..speedrun.run import Run
@@ -135,9 +137,14 @@ class SpeedrunHUD(Vertical):
         self.query_one("#sr-foot", Static).update(Content(foot))
 
 
-class ResultsScreen(ModalScreen[str]):
+class AfterRun(Enum):
+    AGAIN = "again"  # a fresh run
+    TITLE = "title"  # back to the title
+
+
+class ResultsScreen(ModalScreen[AfterRun]):
     """The end of a run: times, splits, PB and golds, the run file, the seed.
-    Dismisses with 'again' (a fresh run) or 'title'."""
+    Dismisses with AfterRun.AGAIN or AfterRun.TITLE."""
 
     BINDINGS = [
         Binding("r,ctrl+r", "again", "New run"),
@@ -191,10 +198,10 @@ class ResultsScreen(ModalScreen[str]):
             yield Static(Content("r: new run · escape: title"), id="res-keys")
 
     def action_again(self) -> None:
-        self.dismiss("again")
+        self.dismiss(AfterRun.AGAIN)
 
     def action_title(self) -> None:
-        self.dismiss("title")
+        self.dismiss(AfterRun.TITLE)
 
 
 class RouteScreen(ModalScreen[None]):
@@ -248,8 +255,8 @@ class SpeedrunGameScreen(GameScreen):
         Binding("t", "route", "Route"),
     ]
 
-    def __init__(self, session: SpeedrunSession) -> None:
-        super().__init__(session)
+    def __init__(self, session: SpeedrunSession, settings: Settings, motion: bool = True) -> None:
+        super().__init__(session, settings, motion)
         self._undo_armed = 0.0
         self._results_shown = False
 
@@ -309,7 +316,7 @@ class SpeedrunGameScreen(GameScreen):
             self.render_scene(animate=False)
             return
         if choice_id == "_reset":
-            self.app.action_reset_run()
+            self.app.do("reset_run")
             return
         if choice_id == "_results":
             self.show_results()
@@ -322,10 +329,10 @@ class SpeedrunGameScreen(GameScreen):
         s = self.session
         self._results_shown = True
 
-        def done(answer) -> None:
-            if answer == "again":
-                self.app.action_reset_run()
-            elif answer == "title":
+        def done(answer: AfterRun | None) -> None:
+            if answer is AfterRun.AGAIN:
+                self.app.do("reset_run")
+            elif answer is AfterRun.TITLE:
                 self.app.show_title()
 
         self.app.push_screen(ResultsScreen(s.run, s.comparison, s.outcome or {}), done)
@@ -442,7 +449,7 @@ class SpeedrunApp(RockyApp):
             return super().start_session(session)
         self.show_title()
         self.session = session
-        self.push_screen(SpeedrunGameScreen(session))
+        self.push_screen(SpeedrunGameScreen(session, self.settings, self.motion))
 
     def more_write_errors(self) -> list[str]:
         return self.speedrun.records.take_errors() if self.speedrun is not None else []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
@@ -11,6 +14,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from .base import SizeAware
+
+if TYPE_CHECKING:
+    from ..engine import Story
 
 # The museum steps at dawn, and somebody at the top with both arms up.
 _ART = (
@@ -52,7 +58,10 @@ def menu_option(action: str, label: str, key: str, disabled: bool = False) -> Op
     return Option(prompt, id=action, disabled=disabled)
 
 
-class TitleScreen(SizeAware, Screen):
+class TitleScreen(SizeAware, Screen[None]):
+    """The title and the menu. `story()` is the story once it has loaded
+    (None before); `summary()` is the line about the game Continue resumes."""
+
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     BINDINGS = [
         Binding("n", "app.new_game", "New game"),
@@ -62,6 +71,11 @@ class TitleScreen(SizeAware, Screen):
         Binding("o", "app.settings", "Settings"),
         Binding("f1,question_mark", "app.help", "Help"),
     ]
+
+    def __init__(self, story: Callable[[], Story | None], summary: Callable[[], str]) -> None:
+        super().__init__()
+        self.story = story
+        self.summary = summary
 
     def compose(self) -> ComposeResult:
         with Vertical(id="title-box"):
@@ -94,8 +108,7 @@ class TitleScreen(SizeAware, Screen):
 
     def refresh_story(self) -> None:
         """Show the story's title and whether there is a game to continue."""
-        app = self.app
-        story = getattr(app, "story", None)
+        story = self.story()
         title = self.query_one("#story-title", Static)
         byline = self.query_one("#byline", Static)
         info = self.query_one("#continue-info", Static)
@@ -107,7 +120,7 @@ class TitleScreen(SizeAware, Screen):
         byline.update(
             Content.styled(f"by {story.author}", "$text-muted") if story.author else Content("")
         )
-        summary = app.continue_summary()
+        summary = self.summary()
         if summary:
             menu.enable_option("continue_game")
             info.update(Content.styled(summary, "$text-muted"))
@@ -116,7 +129,7 @@ class TitleScreen(SizeAware, Screen):
             info.update(Content(""))
 
     def _still_loading(self) -> None:
-        if getattr(self.app, "story", None) is None:
+        if self.story() is None:
             self.query_one("#story-title", Static).update(
                 Content.styled("loading the story\u2026", "$text-muted")
             )
