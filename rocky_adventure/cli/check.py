@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from .common import (
     EXIT_ERROR,
@@ -79,7 +80,7 @@ def run_check(args: argparse.Namespace) -> int:
         )
     budget = L.CHECK_BUDGET if args.explore_budget is None else max(0, args.explore_budget)
     fmt = args.format
-    reports = []
+    reports: list[dict[str, Any]] = []
     failed = False
     for path in args.stories or [None]:
         name = path or "the bundled story"

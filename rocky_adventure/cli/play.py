@@ -95,7 +95,10 @@ class PlayOptions:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> PlayOptions:
         def default(f: Field[Any]) -> Any:
-            return f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+            if f.default is not MISSING:
+                return f.default
+            assert f.default_factory is not MISSING  # every field has a default or a factory
+            return f.default_factory()
 
         return cls(**{f.name: getattr(args, f.name, None) or default(f) for f in fields(cls)})
 

@@ -14,6 +14,9 @@ format) is imported when a story must be parsed, or when `build_story` is
 first used.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from . import replay as _replay_module  # noqa: F401 - first, so `replay` below stays the function
 from .diagnostics import (
     Diagnostic,
@@ -40,6 +43,9 @@ from .play import (
     scene_text,
 )
 from .state import State, state_from_json
+
+if TYPE_CHECKING:  # (at run time, __getattr__ imports it on first use)
+    from .loader import build_story as build_story
 
 __all__ = [
     "CONTINUE",
@@ -75,7 +81,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Callable[..., Story]:
     # The loader's names, on first use: importing it brings in PyYAML.
     if name == "build_story":
         from .loader import build_story

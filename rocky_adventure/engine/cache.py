@@ -12,8 +12,14 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import __version__
+
+if TYPE_CHECKING:
+    from .model import Story
+
+_PathLike = str | os.PathLike[str]
 
 CACHE_FORMAT = 2  # 2: equal values stored once (see shared)
 _MAGIC = b"RAC1"
@@ -50,19 +56,19 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("rocky-adventure", appauthor=False)) / "stories"
 
 
-def _path(digest: str, cache_dir) -> Path:
+def _path(digest: str, cache_dir: _PathLike | None) -> Path:
     d = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     return d / f"{digest[:40]}-{__version__}-{CACHE_FORMAT}.pickle"
 
 
 class _SafeUnpickler(pickle.Unpickler):
-    def find_class(self, module, name):
+    def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the story cache")
 
 
-def load_cached(digest: str, cache_dir=None):
+def load_cached(digest: str, cache_dir: _PathLike | None = None) -> Story | None:
     """The story kept under `digest`, or None. It is unpickled as the file
     is read (never the whole file in memory as well as the story)."""
     from .model import Story
@@ -88,14 +94,14 @@ def load_cached(digest: str, cache_dir=None):
     return story
 
 
-def shared(story):
+def shared(story: Story) -> Story:
     """A copy of `story` in which equal strings, integers and tuples are one
     object: a story repeats its ids, names, expression sources and
     expression trees many times over (some 20% of its memory), and a pickle
     keeps each object it is given, so the cache stores them once and every
     load from it shares them. Only immutable values are merged; an object
     the story reaches twice stays one object."""
-    return _Sharing().copy(story)
+    return cast("Story", _Sharing().copy(story))  # (a copy has the type of its original)
 
 
 class _Sharing:
@@ -108,13 +114,15 @@ class _Sharing:
         from .text import Template
 
         self.stateful = (Expr, Template)
-        self.values: dict = {}  # (type, value), or for a tuple (type, its items' ids) -> the one object
+        self.values: dict[
+            tuple[type, Any], Any
+        ] = {}  # (type, value), or for a tuple (type, its items' ids) -> the one object
         self.copies: dict[
-            int, tuple
+            int, tuple[Any, Any]
         ] = {}  # id(original) -> (original, copy): holding it keeps its id its own
 
-    def copy(self, o):
-        t = type(o)
+    def copy(self, o: Any) -> Any:  # (any value a story holds)
+        t: Any = type(o)
         if t is str or t is int:
             return self.values.setdefault((t, o), o)
         if o is None or t is bool or t is float:
@@ -123,6 +131,7 @@ class _Sharing:
         if seen is not None:
             return seen[1]
         copy = self.copy
+        new: Any
         if t is tuple or t is frozenset:
             new = t(map(copy, o))
             # keyed by what it holds, by identity: its items are the one objects already, and
@@ -145,7 +154,7 @@ class _Sharing:
         return new
 
 
-def store_cached(digest: str, story, cache_dir=None) -> None:
+def store_cached(digest: str, story: Story, cache_dir: _PathLike | None = None) -> None:
     """Write atomically; a cache that cannot be written is not an error.
     The entry holds the story's `shared` copy."""
     story = shared(story)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeAlias
 
 from .diagnostics import StoryRuntimeError
 
@@ -23,8 +23,25 @@ INT, FLOAT, BOOL, STR = "int", "float", "bool", "str"
 NUMERIC = (INT, FLOAT)
 TYPE_WORDS = {INT: "a whole number", FLOAT: "a number", BOOL: "true/false", STR: "text"}
 
+# An expression's tree: ("const", value), ("var", index), ("bin", op, a, b), ...
+IR: TypeAlias = "tuple[Any, ...]"
 # A name resolves to (ir, type): ("var", index), ("visits", scene_id) or ("turns",)
-Resolver = Callable[[str], "tuple[tuple, str] | None"]
+Resolver = Callable[[str], "tuple[IR, str] | None"]
+
+
+class Context(Protocol):
+    """What an expression reads: a State, a play.Cursor, or a tool's own."""
+
+    @property
+    def v(self) -> Sequence[Any]: ...  # the variable values, by index
+    @property
+    def visits(self) -> Mapping[str, int]: ...  # scene id -> times entered
+    @property
+    def turns(self) -> int: ...
+
+
+# What an expression compiles to: the closure `Expr.fn`, called with a Context
+Fn: TypeAlias = "Callable[[Context], Any]"
 
 
 class ExprError(Exception):
@@ -71,7 +88,7 @@ _FORBIDDEN = {
 }
 
 
-def parse(source: str, resolve: Resolver) -> tuple[tuple, str, frozenset[str]]:
+def parse(source: str, resolve: Resolver) -> tuple[IR, str, frozenset[str]]:
     """Parse and type-check. Returns (ir, type, names read). Raises ExprError."""
     text = source.strip()
     if not text:
@@ -91,7 +108,7 @@ def parse(source: str, resolve: Resolver) -> tuple[tuple, str, frozenset[str]]:
     return ir, typ, frozenset(reads)
 
 
-def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple, str]:
+def _walk(n: ast.AST, resolve: Resolver, reads: set[str], depth: int) -> tuple[IR, str]:
     if depth > MAX_DEPTH:
         raise ExprError(
             f"expression is nested more than {MAX_DEPTH} levels deep", getattr(n, "col_offset", 0)
@@ -100,6 +117,7 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
     off = getattr(n, "col_offset", 0)
     t = type(n)
     if t is ast.Constant:
+        assert isinstance(n, ast.Constant)  # (for the type checker: t is its class)
         v = n.value
         if isinstance(v, bool):
             return ("const", v), BOOL
@@ -115,6 +133,7 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
             return ("const", v), STR
         raise ExprError(f"{type(v).__name__} values are not allowed", off)
     if t is ast.Name:
+        assert isinstance(n, ast.Name)  # (for the type checker: t is its class)
         name = n.id
         if name in ("true", "True"):
             return ("const", True), BOOL
@@ -126,17 +145,19 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
         reads.add(name)
         return found
     if t is ast.BoolOp:
-        op = "and" if isinstance(n.op, ast.And) else "or"
+        assert isinstance(n, ast.BoolOp)  # (for the type checker: t is its class)
+        op: str | None = "and" if isinstance(n.op, ast.And) else "or"
         parts = []
-        for v in n.values:
-            ir, vt = _walk(v, resolve, reads, d)
+        for side in n.values:
+            ir, vt = _walk(side, resolve, reads, d)
             if vt != BOOL:
                 raise ExprError(
-                    f"'{op}' needs true/false on both sides, got {TYPE_WORDS[vt]}", v.col_offset
+                    f"'{op}' needs true/false on both sides, got {TYPE_WORDS[vt]}", side.col_offset
                 )
             parts.append(ir)
         return (op, tuple(parts)), BOOL
     if t is ast.UnaryOp:
+        assert isinstance(n, ast.UnaryOp)  # (for the type checker: t is its class)
         if isinstance(n.op, ast.Not):
             ir, vt = _walk(n.operand, resolve, reads, d)
             if vt != BOOL:
@@ -151,6 +172,7 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
             return ("neg", ir), vt
         raise ExprError(f"{_FORBIDDEN.get(type(n.op), type(n.op).__name__)} not allowed", off)
     if t is ast.BinOp:
+        assert isinstance(n, ast.BinOp)  # (for the type checker: t is its class)
         op = _BIN.get(type(n.op))
         if op is None:
             raise ExprError(f"{_FORBIDDEN.get(type(n.op), type(n.op).__name__)} not allowed", off)
@@ -165,6 +187,7 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
             )
         return ("bin", op, a, b), (INT if at == INT and bt == INT else FLOAT)
     if t is ast.Compare:
+        assert isinstance(n, ast.Compare)  # (for the type checker: t is its class)
         ops = []
         operands = []
         left, lt = _walk(n.left, resolve, reads, d)
@@ -183,6 +206,7 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set, depth: int) -> tuple[tuple,
             lt = rt
         return ("cmp", tuple(ops), tuple(operands)), BOOL
     if t is ast.IfExp:
+        assert isinstance(n, ast.IfExp)  # (for the type checker: t is its class)
         c, ct = _walk(n.test, resolve, reads, d)
         if ct != BOOL:
             raise ExprError(
@@ -225,6 +249,10 @@ def _unknown(name: str, resolve: Resolver) -> str:
     return f"unknown name {name!r}: not a variable, a scene or 'turns'{hint}"
 
 
+# (source, ir, type, reads, file, line, col): what pickling an Expr keeps
+_ExprState: TypeAlias = "tuple[str, IR, str, frozenset[str], str, int, int]"
+
+
 class Expr:
     """A compiled expression. Call `expr.fn(ctx)` where ctx has `v` (the
     variable values by index), `visits` (scene id -> count) and `turns`.
@@ -234,10 +262,12 @@ class Expr:
 
     __slots__ = ("source", "ir", "type", "reads", "file", "line", "col", "fn")
 
+    fn: Fn
+
     def __init__(
         self,
         source: str,
-        ir: tuple,
+        ir: IR,
         typ: str,
         reads: frozenset[str],
         file: str,
@@ -267,13 +297,13 @@ class Expr:
     def where(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
 
-    def __getstate__(self):
+    def __getstate__(self) -> _ExprState:
         return (self.source, self.ir, self.type, self.reads, self.file, self.line, self.col)
 
-    def __setstate__(self, s):
+    def __setstate__(self, s: _ExprState) -> None:
         self.source, self.ir, self.type, self.reads, self.file, self.line, self.col = s
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Expr) and self.__getstate__() == other.__getstate__()
 
     def __hash__(self) -> int:
@@ -290,7 +320,7 @@ def _fault(expr: Expr, what: str) -> StoryRuntimeError:
     return StoryRuntimeError.at(expr.file, expr.line, expr.col, f"{what} in {expr.source!r}")
 
 
-_CMP_FN = {
+_CMP_FN: dict[str, Callable[[Any, Any], Any]] = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b,
@@ -300,7 +330,7 @@ _CMP_FN = {
 }
 
 
-def _cmp_var_const(i: int, op: str, k: Any) -> Callable:
+def _cmp_var_const(i: int, op: str, k: Any) -> Fn:
     # The commonest condition shape, unrolled so it costs one closure call.
     if op == "==":
         return lambda c: c.v[i] == k
@@ -315,7 +345,7 @@ def _cmp_var_const(i: int, op: str, k: Any) -> Callable:
     return lambda c: c.v[i] >= k
 
 
-def _build(ir: tuple, expr: Expr) -> Callable:
+def _build(ir: IR, expr: Expr) -> Fn:
     k = ir[0]
     if k == "const":
         v = ir[1]
@@ -356,7 +386,7 @@ def _build(ir: tuple, expr: Expr) -> Callable:
         if op == "*":
             return lambda c: a(c) * b(c)
 
-        def div(c, a=a, b=b, floor=(op == "//")):
+        def div(c: Context, a: Fn = a, b: Fn = b, floor: bool = (op == "//")) -> Any:
             d = b(c)
             if d == 0:
                 raise _fault(expr, "division by zero" if floor else "modulo by zero")
@@ -374,7 +404,7 @@ def _build(ir: tuple, expr: Expr) -> Callable:
         fs = [_build(x, expr) for x in xs]
         fns = [_CMP_FN[o] for o in ops]
 
-        def chain(c):
+        def chain(c: Context) -> bool:
             left = fs[0](c)
             for fn, g in zip(fns, fs[1:]):
                 right = g(c)
@@ -387,11 +417,11 @@ def _build(ir: tuple, expr: Expr) -> Callable:
     raise AssertionError(f"unknown expression node {k}")  # pragma: no cover
 
 
-def _and(f, g):
+def _and(f: Fn, g: Fn) -> Fn:
     return lambda c: f(c) and g(c)
 
 
-def _or(f, g):
+def _or(f: Fn, g: Fn) -> Fn:
     return lambda c: f(c) or g(c)
 
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import E_READ, Diagnostic, StoryLoadError
 from .digests import sha256_for
+
+if TYPE_CHECKING:
+    from .model import Story
 
 MANIFEST_NAME = "story.yaml"
 MAX_FILES = 2000
@@ -137,11 +141,11 @@ def story_hash(files: list[tuple[str, bytes]]) -> str:
 
 
 def load_base_story(
-    root: str | os.PathLike | None = None,
+    root: str | os.PathLike[str] | None = None,
     *,
     cache: bool = True,
-    cache_dir: str | os.PathLike | None = None,
-):
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Story:
     """Load and validate a story folder (default: the bundled story).
 
     With `cache`, a validated story is kept in the user cache dir keyed by
@@ -149,6 +153,7 @@ def load_base_story(
     loads without parsing. Raises StoryLoadError listing every problem."""
     path = Path(root) if root is not None else bundled_story_dir()
     display = str(root) if root is not None else "story"
+    files: list[tuple[str, bytes]] | None  # (None while a cached story is read back)
     files = _story_files(path, display)
     digest = story_hash(files)
     if cache:

@@ -4,6 +4,8 @@ Schema for editors."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .schema import Bool, Either, Field, Id, Int, List, Map, Obj, Ref, Scalar, Str
 
 FORMAT_VERSION = 1
@@ -220,7 +222,7 @@ PACK_SCENE_FILE = Obj(
 )
 
 
-def json_schema(kind: str = "any") -> dict:
+def json_schema(kind: str = "any") -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of a story file: `manifest`, `scenes` or
     `any` (either kind); of a branch pack's `pack` manifest or `pack-scenes`."""
     base = {"$schema": "https://json-schema.org/draft/2020-12/schema"}

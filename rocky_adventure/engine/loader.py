@@ -11,7 +11,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from typing import Any
+from collections.abc import Callable, Collection, Iterable
+from typing import Any, TypeAlias
 
 from . import format as fmt
 from .diagnostics import (
@@ -23,18 +24,18 @@ from .diagnostics import (
     Diagnostic,
     StoryLoadError,
 )
-from .expr import BOOL, INT, NUMERIC, STR, TYPE_WORDS, Expr, ExprError
+from .expr import BOOL, INT, IR, NUMERIC, STR, TYPE_WORDS, Expr, ExprError, Resolver
 from .expr import parse as parse_expr
-from .files import (  # noqa: F401 - the loader's public names, also importable from here
-    MANIFEST_NAME,
-    MAX_FILES,
-    MAX_TOTAL_BYTES,
-    _join,
-    bundled_story_dir,
-    fmt_limit,
-    read_files,
-    story_hash,
-)
+
+# the loader's public names, also importable from here (`X as X`: re-exported)
+from .files import MANIFEST_NAME as MANIFEST_NAME
+from .files import MAX_FILES as MAX_FILES
+from .files import MAX_TOTAL_BYTES as MAX_TOTAL_BYTES
+from .files import _join
+from .files import bundled_story_dir as bundled_story_dir
+from .files import fmt_limit as fmt_limit
+from .files import read_files as read_files
+from .files import story_hash as story_hash
 from .model import (
     Chapter,
     Choice,
@@ -54,6 +55,13 @@ from .yamlio import compose, decode
 RESERVED_NAMES = frozenset(
     ("turns", "true", "false", "True", "False", "and", "or", "not", "if", "else")
 )
+
+# What parsing an expression's source gives: (ir, type, names read), or the error
+Parsed: TypeAlias = "tuple[IR, str, frozenset[str]] | ExprError"
+# (file, variable name, its fields, (line, col) of its key)
+VarDef: TypeAlias = "tuple[str, str, Fields, tuple[int, int]]"
+# Where a choice or branch goes: (to, chance, success, failure)
+Goto: TypeAlias = "tuple[str | None, Expr | None, str | None, str | None]"
 
 
 def build_story(
@@ -77,7 +85,7 @@ class _Builder:
         self.errors: list[Diagnostic] = []
         self.texts: dict[str, str] = {}
         self.lines: dict[str, list[str]] = {}
-        self.memo: dict[str, Any] = {}
+        self.memo: dict[str, Parsed] = {}
         self.var_index: dict[str, int] = {}
         self.variables: list[Variable] = []
         self.scene_ids: dict[str, tuple[str, int, int]] = {}
@@ -141,7 +149,7 @@ class _Builder:
             )
 
         # variables, chapters, endings, scenes: collect and check for duplicates
-        var_defs: list[tuple[str, str, Fields, tuple[int, int]]] = []
+        var_defs: list[VarDef] = []
         ending_defs: list[tuple[str, Fields]] = []
         scene_defs: list[tuple[str, str | None, Fields]] = []
         for file, f in parsed:
@@ -235,6 +243,7 @@ class _Builder:
 
         if self.errors:
             raise StoryLoadError(self.errors)
+        assert start is not None  # (a required key: a manifest without it is not read)
         story_files = tuple(StoryFile(rel, hashlib.sha256(data).hexdigest()) for rel, data in files)
         story = Story(
             id=mv["id"],
@@ -254,7 +263,7 @@ class _Builder:
         )
         return story
 
-    def unknown(self, what: str, name: str, known) -> str:
+    def unknown(self, what: str, name: str, known: Iterable[str]) -> str:
         import difflib
 
         close = difflib.get_close_matches(name, list(known), n=1)
@@ -262,7 +271,7 @@ class _Builder:
         return f"unknown {what} {name!r}{hint}"
 
     # -- variables -----------------------------------------------------
-    def build_variables(self, defs) -> None:
+    def build_variables(self, defs: Iterable[VarDef]) -> None:
         for file, name, f, (kline, kcol) in defs:
             v = f.values
             if name in self.var_index:
@@ -298,7 +307,9 @@ class _Builder:
                 Variable(name, typ, default, lo, hi, v.get("label", name), idx, file, kline, kcol)
             )
 
-    def default_value(self, file, name, typ, src: Source, lo, hi):
+    def default_value(
+        self, file: str, name: str, typ: str, src: Source, lo: int | None, hi: int | None
+    ) -> Any:  # the value (of the variable's type), or INVALID
         if typ == STR:
             return src.text
         value = scalar_value(src)
@@ -330,7 +341,7 @@ class _Builder:
             return INVALID
         return value
 
-    def build_chapters(self, file, defs) -> list[Chapter]:
+    def build_chapters(self, file: str, defs: Iterable[Fields]) -> list[Chapter]:
         out: list[Chapter] = []
         seen: dict[str, Chapter] = {}
         for f in defs:
@@ -351,7 +362,7 @@ class _Builder:
         return out
 
     # -- expressions and text ------------------------------------------
-    def resolve(self, name: str):
+    def resolve(self, name: str) -> tuple[IR, str] | None:
         i = self.var_index.get(name)
         if i is not None:
             return ("var", i), self.variables[i].type
@@ -361,10 +372,10 @@ class _Builder:
             return ("turns",), INT
         return None
 
-    def names(self):
+    def names(self) -> list[str]:
         return list(self.var_index) + list(self.scene_ids) + ["turns"]
 
-    def parse_cached(self, source: str):
+    def parse_cached(self, source: str) -> Parsed:
         r = self.memo.get(source)
         if r is None:
             resolver = self.resolve
@@ -375,7 +386,9 @@ class _Builder:
             self.memo[source] = r
         return r
 
-    def expr(self, file: str, src: Source, want, what: str) -> Expr | None:
+    def expr(
+        self, file: str, src: Source, want: str | tuple[str, ...] | None, what: str
+    ) -> Expr | None:
         """Compile an expression; `want` is a type or a tuple of types."""
         r = self.parse_cached(src.text)
         shift = 0 if src.plain else 1
@@ -419,7 +432,7 @@ class _Builder:
             indent = self.indent_of(file, line)
             return line, indent + col_in + 1
 
-        def compile_expr(source: str, offset: int, want):
+        def compile_expr(source: str, offset: int, want: str | None) -> Expr:
             r = self.parse_cached(source)
             if isinstance(r, ExprError):
                 raise r
@@ -438,7 +451,7 @@ class _Builder:
             self.err(file, line, col, f"in text: {e.msg}", E_TEXT)
             return Template((text,), text, ())
 
-    def effects(self, file: str, values: dict) -> tuple[Effect, ...]:
+    def effects(self, file: str, values: dict[str, Any]) -> tuple[Effect, ...]:
         out: list[Effect] = []
         for op in ("set", "add", "subtract"):
             for name, (src, (kline, kcol)) in values.get(op, {}).items():
@@ -454,6 +467,7 @@ class _Builder:
                         file, kline, kcol, f"'{op}' works on int variables; {name!r} is {var.type}"
                     )
                     continue
+                value: Expr | None
                 if var.type == STR:
                     value = Expr(
                         repr(src.text),
@@ -468,15 +482,15 @@ class _Builder:
                     value = self.expr(file, src, var.type, f"the value for {name!r}")
                     if value is None:
                         continue
-                lo = var.min if var.min is not None else -MAX_INT
-                hi = var.max if var.max is not None else MAX_INT
+                lo: int | None = var.min if var.min is not None else -MAX_INT
+                hi: int | None = var.max if var.max is not None else MAX_INT
                 if var.type != INT:
                     lo = hi = None
                 out.append(Effect(op, i, name, value, lo, hi, kline, kcol))
         return tuple(out)
 
     # -- scenes --------------------------------------------------------
-    def goto(self, file: str, f: Fields, what: str) -> tuple | None:
+    def goto(self, file: str, f: Fields, what: str) -> Goto | None:
         v = f.values
         has_to = "to" in v
         has_chance = any(k in v for k in ("chance", "success", "failure"))
@@ -523,7 +537,14 @@ class _Builder:
             return None
         return Choice(cid, text, cond, bool(v.get("once", False)), effects, *g, file, f.line, f.col)
 
-    def build_scene(self, file, default_chapter, f: Fields, chapter_ids, endings) -> Scene | None:
+    def build_scene(
+        self,
+        file: str,
+        default_chapter: str | None,
+        f: Fields,
+        chapter_ids: Collection[str],
+        endings: dict[str, Ending],
+    ) -> Scene | None:
         v = f.values
         sid = v["id"]
         chapter = v.get("chapter", default_chapter)
@@ -539,6 +560,8 @@ class _Builder:
             self.err(file, line, col, self.unknown("chapter", chapter, chapter_ids), E_REF)
         text = self.template(file, v["text"])
         effects = self.effects(file, v)
+        choices: tuple[Choice, ...] | None
+        nxt: tuple[Choice, ...] | None
         choices = nxt = None
         ending = None
         by_id: dict[str, Choice] = {}
@@ -657,9 +680,9 @@ class _Resolver:
 
     __slots__ = ("fn", "names")
 
-    def __init__(self, fn, names):
+    def __init__(self, fn: Resolver, names: Callable[[], list[str]]):
         self.fn = fn
         self.names = names
 
-    def __call__(self, name):
+    def __call__(self, name: str) -> tuple[IR, str] | None:
         return self.fn(name)

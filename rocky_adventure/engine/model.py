@@ -18,7 +18,9 @@ class Variable(NamedTuple):
     min: int | None
     max: int | None
     label: str
-    index: int
+    # (a field named like tuple.index, which it hides: the model's field names are fixed,
+    # the story cache pickles them)
+    index: int  # type: ignore[assignment]
     file: str
     line: int
     col: int
@@ -27,7 +29,7 @@ class Variable(NamedTuple):
 class Chapter(NamedTuple):
     id: str
     title: str
-    index: int
+    index: int  # type: ignore[assignment]  # (hides tuple.index: see Variable)
     file: str
     line: int
     col: int
@@ -152,5 +154,5 @@ class Story(NamedTuple):
                 return c
         raise KeyError(chapter_id)
 
-    def defaults(self) -> tuple:
+    def defaults(self) -> tuple[Any, ...]:
         return tuple(v.default for v in self.variables)

@@ -36,9 +36,10 @@ from typing import Any
 
 from . import format as fmt
 from .diagnostics import E_DUP, E_READ, E_REF, E_SCHEMA, Diagnostic, StoryLoadError
+from .expr import IR
 from .load import MAX_PACKS
-from .loader import RESERVED_NAMES, _Builder, read_files, story_hash
-from .model import Chapter, Choice, Ending, PackInfo, Scene, Story, StoryFile
+from .loader import RESERVED_NAMES, Parsed, VarDef, _Builder, read_files, story_hash
+from .model import Chapter, Choice, Ending, PackInfo, Scene, Story, StoryFile, Variable
 from .schema import Ctx, Fields
 from .yamlio import compose, decode
 
@@ -188,14 +189,14 @@ class _PackBuilder(_Builder):
     def q(self, name: str) -> str:
         return f"{self.ns}.{name}"
 
-    def resolve(self, name: str):
+    def resolve(self, name: str) -> tuple[IR, str] | None:
         if "." not in name:
             q = self.q(name)
             if q in self.var_index or q in self.local_scenes:
                 return super().resolve(q)
         return super().resolve(name)
 
-    def names(self):
+    def names(self) -> list[str]:
         own = [
             n.split(".", 1)[1]
             for n in list(self.var_index) + list(self.local_scenes)
@@ -203,7 +204,7 @@ class _PackBuilder(_Builder):
         ]
         return own + [n for n in super().names() if "." not in n]
 
-    def parse_cached(self, source: str):
+    def parse_cached(self, source: str) -> Parsed:
         r = super().parse_cached(source)
         if isinstance(r, tuple):
             ir, typ, reads = r
@@ -245,7 +246,15 @@ class _PackBuilder(_Builder):
         for c in v.get("choices", ()):
             self.rewrite(c)
 
-    def shadow(self, file: str, line: int, col: int, what: str, name: str, other) -> None:
+    def shadow(
+        self,
+        file: str,
+        line: int,
+        col: int,
+        what: str,
+        name: str,
+        other: Variable | Chapter | Ending | Scene,
+    ) -> None:
         self.err(
             file,
             line,
@@ -261,10 +270,12 @@ class _PackBuilder(_Builder):
         story = self.story
         manifest_file, manifest = parsed[0]
         scene_defs: list[tuple[str, Any, Fields]] = []
-        var_defs = []
+        var_defs: list[VarDef] = []
         ending_defs: list[tuple[str, Fields]] = []
         chapter_defs = list(manifest.values.get("chapters", ()))
         hook_defs: list[tuple[str, Fields]] = []
+        vf: Fields
+        kpos: tuple[int, int]  # (line, col) of a variable's key
         for file, f in parsed:
             v = f.values
             for vname, (vf, kpos) in v.get("variables", {}).items():
@@ -335,12 +346,12 @@ class _PackBuilder(_Builder):
         for file, e in ending_defs:
             qid = self.q(e.values["id"])
             if qid in endings:
-                o = endings[qid]
+                other = endings[qid]
                 self.err(
                     file,
                     e.line,
                     e.col,
-                    f"duplicate ending id {e.values['id']!r}: also at {o.file}:{o.line}:{o.col}",
+                    f"duplicate ending id {e.values['id']!r}: also at {other.file}:{other.line}:{other.col}",
                     E_DUP,
                 )
                 continue
@@ -384,7 +395,7 @@ class _PackBuilder(_Builder):
             scenes=scenes,
         )
 
-    def names_for_hint(self, scenes: dict) -> list[str]:
+    def names_for_hint(self, scenes: dict[str, Scene]) -> list[str]:
         pre = self.ns + "."
         return [s[len(pre) :] if s.startswith(pre) else s for s in scenes]
 

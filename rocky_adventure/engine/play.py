@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from operator import is_
+from typing import Any
 
 from .diagnostics import StoryError, StoryRuntimeError
-from .expr import format_value
-from .model import CONTINUE_ID, Choice, Scene, Story
+from .expr import Expr, format_value
+from .model import CONTINUE_ID, Choice, Effect, Scene, Story
 from .rng import next_float, random_seed, seed_state
 from .state import State
 from .text import Template
@@ -33,7 +34,7 @@ CONTINUE = Choice(
 )
 
 
-_NO_ONCE: frozenset = (
+_NO_ONCE: frozenset[tuple[str, str]] = (
     frozenset()
 )  # one empty set shared by every State that took no once-only choice
 
@@ -137,7 +138,7 @@ class Cursor:
         if scene.ending is not None:
             self.ending = scene.ending
 
-    def apply(self, effects) -> None:
+    def apply(self, effects: Iterable[Effect]) -> None:
         v = self.v
         for e in effects:
             val = e.value.fn(self)
@@ -259,7 +260,7 @@ def epilogue_text(story: Story, state: State) -> str:
     return story.endings[state.ending].epilogue.render(state)
 
 
-def evaluate(expr, state: State):
+def evaluate(expr: Expr, state: State) -> Any:
     return expr.fn(state)
 
 

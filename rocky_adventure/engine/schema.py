@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,13 +80,13 @@ class T:
     def load(self, node: Node, ctx: Ctx) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def json(self) -> dict:  # pragma: no cover - abstract
+    def json(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def expected(self) -> str:
         return "a value"
 
-    def _with_doc(self, d: dict) -> dict:
+    def _with_doc(self, d: dict[str, Any]) -> dict[str, Any]:
         if self.doc:
             d["description"] = self.doc
         return d
@@ -103,6 +104,7 @@ class _Scalar(T):
 
     def present(self, node: Node, ctx: Ctx) -> ScalarNode | None:
         """The node, if it is an untagged scalar holding something."""
+        n: ScalarNode | None
         if node.__class__ is ScalarNode and node.tag == IMPLICIT:
             n = node
         else:
@@ -128,7 +130,7 @@ class Str(_Scalar):
     def expected(self) -> str:
         return self.what
 
-    def load(self, node, ctx):
+    def load(self, node: Node, ctx: Ctx) -> Any:
         n = self.present(node, ctx)
         if n is None:
             return INVALID
@@ -140,8 +142,8 @@ class Str(_Scalar):
             v = _CONTROL.sub("", v)
         return v
 
-    def json(self):
-        d = {"type": "string", "minLength": 1}
+    def json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"type": "string", "minLength": 1}
         if self.pattern:
             d["pattern"] = self.pattern
         return self._with_doc(d)
@@ -166,7 +168,7 @@ class Int(_Scalar):
     def expected(self) -> str:
         return "a whole number"
 
-    def load(self, node, ctx):
+    def load(self, node: Node, ctx: Ctx) -> Any:
         n = self.scalar(node, ctx)
         if n is None:
             return INVALID
@@ -179,7 +181,7 @@ class Int(_Scalar):
             return INVALID
         return v
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return self._with_doc({"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT})
 
 
@@ -190,7 +192,7 @@ class Bool(_Scalar):
     def expected(self) -> str:
         return "true or false"
 
-    def load(self, node, ctx):
+    def load(self, node: Node, ctx: Ctx) -> Any:
         n = self.scalar(node, ctx)
         if n is None:
             return INVALID
@@ -210,7 +212,7 @@ class Bool(_Scalar):
         ctx.err(node, f"expected true or false, got {kind_name(node)}")
         return INVALID
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return self._with_doc({"type": "boolean"})
 
 
@@ -224,14 +226,14 @@ class Scalar(_Scalar):
     def expected(self) -> str:
         return self.what
 
-    def load(self, node, ctx):
+    def load(self, node: Node, ctx: Ctx) -> Any:
         n = self.present(node, ctx)
         if n is None:
             return INVALID
         m = n.start_mark
         return Source(_CONTROL.sub("", n.value), n.style or None, m.line + 1, m.column + 1)
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return self._with_doc({"type": ["string", "integer", "number", "boolean"]})
 
 
@@ -259,7 +261,7 @@ class List(T):
     def expected(self) -> str:
         return "a list"
 
-    def load(self, node, ctx):
+    def load(self, node: Node, ctx: Ctx) -> Any:
         if not isinstance(node, SequenceNode):
             ctx.err(node, f"expected a list, got {kind_name(node)}")
             return INVALID
@@ -277,8 +279,8 @@ class List(T):
                 out.append(v)
         return out
 
-    def json(self):
-        d = {"type": "array", "items": self.item.json()}
+    def json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"type": "array", "items": self.item.json()}
         if self.min_items:
             d["minItems"] = self.min_items
         return self._with_doc(d)
@@ -294,11 +296,11 @@ def _mapping(node: Node, ctx: Ctx, what: str) -> MappingNode | None:
     return node
 
 
-def _key(knode: Node, seen: set, ctx: Ctx) -> str | None:
+def _key(knode: Node, seen: set[str], ctx: Ctx) -> str | None:
     if not isinstance(knode, ScalarNode) or knode.tag != IMPLICIT:
         ctx.err(knode, "expected a plain key")
         return None
-    k = knode.value
+    k: str = knode.value
     if k == "<<" and knode.style in _PLAIN:
         ctx.err(
             knode,
@@ -324,13 +326,13 @@ class Map(T):
     def expected(self) -> str:
         return "a mapping"
 
-    def load(self, node, ctx):
-        node = _mapping(node, ctx, "a mapping")
-        if node is None:
+    def load(self, node: Node, ctx: Ctx) -> Any:
+        mapping = _mapping(node, ctx, "a mapping")
+        if mapping is None:
             return INVALID
         out: dict[str, tuple[Any, tuple[int, int]]] = {}
-        seen: set = set()
-        for knode, vnode in node.value:
+        seen: set[str] = set()
+        for knode, vnode in mapping.value:
             k = _key(knode, seen, ctx)
             if k is None:
                 continue
@@ -345,7 +347,7 @@ class Map(T):
                 out[k] = (v, pos(knode))
         return out
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return self._with_doc(
             {
                 "type": "object",
@@ -392,7 +394,9 @@ class Obj(T):
     ):
         self.name = name
         self.fields = fields
-        self.loaders = {k: f.type.load for k, f in fields.items()}
+        self.loaders: dict[str, Callable[[Node, Ctx], Any]] = {
+            k: f.type.load for k, f in fields.items()
+        }
         self.required = tuple(k for k, f in fields.items() if f.required)
         self.doc = doc
         # groups of keys of which exactly one must be given, e.g. (choices, next, ending)
@@ -401,11 +405,12 @@ class Obj(T):
     def expected(self) -> str:
         return f"a mapping ({self.name})"
 
-    def load(self, node, ctx):
+    def load(self, node: Node, ctx: Ctx) -> Any:
         if node.__class__ is not MappingNode or node.tag != IMPLICIT:
-            node = _mapping(node, ctx, self.expected())
-            if node is None:
+            mapping = _mapping(node, ctx, self.expected())
+            if mapping is None:
                 return INVALID
+            node = mapping
         loaders = self.loaders
         values: dict[str, Any] = {}
         nodes: dict[str, Node] = {}
@@ -458,14 +463,14 @@ class Obj(T):
             return INVALID
         return Fields(values, nodes, node)
 
-    def json(self):
-        props = {}
+    def json(self) -> dict[str, Any]:
+        props: dict[str, dict[str, Any]] = {}
         for k, f in self.fields.items():
             j = f.type.json()
             if f.doc:
                 j = dict(j, description=f.doc)
             props[k] = j
-        d: dict = {
+        d: dict[str, Any] = {
             "type": "object",
             "title": self.name,
             "properties": props,
@@ -499,7 +504,7 @@ class Either(T):
         opts = [t.expected() for t in (self.scalar, self.mapping, self.sequence) if t is not None]
         return " or ".join(opts)
 
-    def load(self, node, ctx):
+    def load(self, node: Node, ctx: Ctx) -> Any:
         if isinstance(node, ScalarNode) and self.scalar is not None:
             return self.scalar.load(node, ctx)
         if isinstance(node, MappingNode) and self.mapping is not None:
@@ -509,7 +514,7 @@ class Either(T):
         ctx.err(node, f"expected {self.expected()}, got {kind_name(node)}")
         return INVALID
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return self._with_doc(
             {
                 "anyOf": [

@@ -36,7 +36,7 @@ class Start:
         cls,
         story: Story | None,
         scene: str | None = None,
-        sets: list[str] | tuple = (),
+        sets: list[str] | tuple[str, ...] = (),
         seed: int = 0,
     ) -> Start:
         """From `--from SCENE` and `--set NAME=VALUE ...`; with a story,
@@ -53,7 +53,7 @@ class Start:
         return start
 
 
-def parse_value(story: Story, name: str, text: str):
+def parse_value(story: Story, name: str, text: str) -> bool | int | str:
     """The typed value of `text` for a variable (or a scene's visit
     count). Raises StartError naming the variable."""
     if name in story.var_index:
@@ -107,5 +107,6 @@ def start_state(story: Story, start: Start | None = None) -> State:
         if name in story.var_index:
             c.v[story.var_index[name]] = value
         else:
+            assert isinstance(value, int)  # (a scene's visit count: parse_value's int)
             c.visits[name] = value
     return c.snapshot()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 from .diagnostics import StateError
 from .digests import sha256
@@ -17,18 +17,23 @@ from .rng import MAX_SEED
 STATE_FORMAT = "rocky-adventure-state"
 STATE_VERSION = 1
 
+_T = TypeVar("_T")
+
+# State.key(): (scene, variable values, sorted visits, once-only choices taken, rng, ending)
+StateKey: TypeAlias = "tuple[str, tuple[Any, ...], tuple[tuple[str, int], ...], frozenset[tuple[str, str]], int, str | None]"
+
 
 @dataclass(frozen=True, slots=True, eq=True)
 class State:
     story_id: str
     seed: int
     scene: str
-    v: tuple  # variable values, in the story's declaration order
-    visits: dict  # scene id -> times entered; never mutated once in a State
+    v: tuple[Any, ...]  # variable values, in the story's declaration order
+    visits: dict[str, int]  # scene id -> times entered; never mutated once in a State
     turns: int  # choices made
     rng: int  # the generator's state
-    path: tuple  # ((scene id, choice id), ...): every choice made, in order
-    once: frozenset  # {(scene id, choice id)} of once-only choices taken
+    path: tuple[tuple[str, str], ...]  # ((scene id, choice id), ...): every choice made, in order
+    once: frozenset[tuple[str, str]]  # {(scene id, choice id)} of once-only choices taken
     ending: str | None = None
 
     __hash__ = None  # type: ignore[assignment]  # visits is a dict
@@ -39,7 +44,7 @@ class State:
     def variables(self, story: Story) -> dict[str, Any]:
         return {var.name: self.v[var.index] for var in story.variables}
 
-    def key(self) -> tuple:
+    def key(self) -> StateKey:
         """A hashable identity of where the play is and what it knows (not
         the path taken): explore uses it to merge equal states."""
         return (
@@ -51,7 +56,7 @@ class State:
             self.ending,
         )
 
-    def to_json(self, story: Story) -> dict:
+    def to_json(self, story: Story) -> dict[str, Any]:
         return {
             "format": STATE_FORMAT,
             "version": STATE_VERSION,
@@ -93,7 +98,7 @@ def state_from_json(story: Story, data: Any) -> State:
     if sid != story.id:
         raise StateError(f"the save belongs to another story ({sid!r}, not {story.id!r})")
 
-    def need(key: str, typ, what: str):
+    def need(key: str, typ: type[_T], what: str) -> _T:
         val = data.get(key)
         if not isinstance(val, typ) or (typ is int and isinstance(val, bool)):
             raise StateError(f"the saved state's {key!r} is missing or not {what}")
@@ -106,7 +111,7 @@ def state_from_json(story: Story, data: Any) -> State:
     if scene not in story.scenes:
         raise StateError(f"the save is at scene {scene!r}, which no longer exists in the story")
     raw_vars = need("vars", dict, "an object")
-    values = []
+    values: list[Any] = []
     for var in story.variables:
         if var.name not in raw_vars:
             values.append(var.default)  # a variable the story gained since
@@ -127,7 +132,7 @@ def state_from_json(story: Story, data: Any) -> State:
             val = min(max(val, lo), hi)
         values.append(val)
     raw_visits = need("visits", dict, "an object")
-    visits = {}
+    visits: dict[str, int] = {}
     for k, n in raw_visits.items():
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise StateError(f"the saved visit count of {k!r} is not a count")
@@ -137,12 +142,12 @@ def state_from_json(story: Story, data: Any) -> State:
     rng = need("rng", int, "a number")
     if not 0 <= rng < (1 << 64) or turns < 0:
         raise StateError("the saved state's counters are out of range")
-    path = []
+    path: list[tuple[str, str]] = []
     for p in need("path", list, "a list"):
         if not (isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)):
             raise StateError("the saved path is damaged")
         path.append((p[0], p[1]))
-    once = set()
+    once: set[tuple[str, str]] = set()
     for p in need("once", list, "a list"):
         if not (isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)):
             raise StateError("the saved once-only choices are damaged")

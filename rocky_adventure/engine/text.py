@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any, TypeAlias
 
-from .expr import BOOL, Expr, ExprError, format_value
+from .expr import BOOL, Context, Expr, ExprError, format_value
+
+# A piece of a template: literal text, an interpolated {expr}, or an {if} block
+Part: TypeAlias = "str | Expr | Branches"
+# `compile_expr(source, offset_in_text, want_type)`: see parse_template
+CompileExpr: TypeAlias = "Callable[[str, int, str | None], Expr]"
 
 
 class TemplateError(Exception):
@@ -27,12 +33,12 @@ class Template:
 
     __slots__ = ("parts", "plain", "exprs")
 
-    def __init__(self, parts: tuple, plain: str | None, exprs: tuple[Expr, ...]):
+    def __init__(self, parts: tuple[Part, ...], plain: str | None, exprs: tuple[Expr, ...]):
         self.parts = parts
         self.plain = plain
         self.exprs = exprs  # every expression inside, for lints and tools
 
-    def render(self, ctx) -> str:
+    def render(self, ctx: Context) -> str:
         if self.plain is not None:
             return self.plain
         out: list[str] = []
@@ -42,13 +48,13 @@ class Template:
         text = _BLANKS.sub("\n\n", text)
         return text.strip()
 
-    def __getstate__(self):
+    def __getstate__(self) -> tuple[tuple[Part, ...], str | None, tuple[Expr, ...]]:
         return (self.parts, self.plain, self.exprs)
 
-    def __setstate__(self, s):
+    def __setstate__(self, s: tuple[tuple[Part, ...], str | None, tuple[Expr, ...]]) -> None:
         self.parts, self.plain, self.exprs = s
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Template) and self.parts == other.parts
 
     def __hash__(self) -> int:
@@ -62,13 +68,16 @@ class Template:
         )
 
 
-class Branches(tuple):
+class Branches(tuple["tuple[Expr | None, tuple[Part, ...]]", ...]):
     """One {if}...{end} block: a tuple of (condition or None, parts)."""
 
     __slots__ = ()
 
 
-def _render(parts, ctx, out) -> None:
+def _render(parts: tuple[Part, ...], ctx: Context, out: list[str]) -> None:
+    # (Any: the `__class__ is` tests below pick the kind of part, but cannot narrow the last
+    # case to Branches for the type checker, and an isinstance would cost in the hottest loop)
+    p: Any
     for p in parts:
         if p.__class__ is str:
             out.append(p)
@@ -81,7 +90,7 @@ def _render(parts, ctx, out) -> None:
                     break
 
 
-def parse_template(text: str, compile_expr: Callable[[str, int, str | None], Expr]) -> Template:
+def parse_template(text: str, compile_expr: CompileExpr) -> Template:
     """`compile_expr(source, offset_in_text, want_type)` compiles one
     expression (raising ExprError). Raises TemplateError with an offset."""
     if "{" not in text and "}" not in text:
@@ -89,12 +98,14 @@ def parse_template(text: str, compile_expr: Callable[[str, int, str | None], Exp
         return Template((plain,), plain, ())
     exprs: list[Expr] = []
     # stack of frames: (parts list, branches list or None, offset of the {if})
-    root: list = []
-    stack: list[tuple[list, list | None, int]] = [(root, None, 0)]
+    root: list[Part] = []
+    stack: list[tuple[list[Part], list[tuple[Expr | None, list[Part]]] | None, int]] = [
+        (root, None, 0)
+    ]
     buf: list[str] = []
     i, n = 0, len(text)
 
-    def flush():
+    def flush() -> None:
         if buf:
             stack[-1][0].append("".join(buf))
             buf.clear()
@@ -128,7 +139,7 @@ def parse_template(text: str, compile_expr: Callable[[str, int, str | None], Exp
         if head == "if" and rest:
             cond = _compile(compile_expr, rest, start + 3, BOOL)
             exprs.append(cond)
-            branches: list = [(cond, [])]
+            branches: list[tuple[Expr | None, list[Part]]] = [(cond, [])]
             stack.append((branches[0][1], branches, i))
         elif head == "elif" and rest:
             frame = stack[-1]
@@ -166,7 +177,7 @@ def parse_template(text: str, compile_expr: Callable[[str, int, str | None], Exp
     return Template(tuple(root), None, tuple(exprs))
 
 
-def _compile(compile_expr, source: str, offset: int, want: str | None) -> Expr:
+def _compile(compile_expr: CompileExpr, source: str, offset: int, want: str | None) -> Expr:
     try:
         return compile_expr(source, offset, want)
     except ExprError as e:

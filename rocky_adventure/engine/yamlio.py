@@ -12,7 +12,7 @@ from .diagnostics import E_READ, E_YAML, E_YAML_FEATURE, Diagnostic
 from .files import MAX_FILE_BYTES  # here too: read_files and decode share the limit
 
 try:  # the C parser when libyaml is there: several times faster
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser  # (what yaml.cyaml has: its stub does not export it)
 except ImportError:  # pragma: no cover - a PyYAML built without libyaml
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - a PyYAML built without libyaml
     from yaml.scanner import Scanner
 
     class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
-        def __init__(self, stream):
+        def __init__(self, stream: str | bytes) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
@@ -37,17 +37,19 @@ class _StrictLoader(_Parser):
     scalar means, so YAML 1.1 guesses (`no` -> false, `12:30` -> 750) never
     happen."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: str | bytes) -> None:
         super().__init__(stream)
 
-    def resolve(self, kind, value, implicit):  # noqa: D401 - YAML hook
+    def resolve(
+        self, kind: type[Node], value: str | None, implicit: bool | tuple[bool, bool]
+    ) -> str:  # noqa: D401 - YAML hook
         return IMPLICIT
 
     # the pure-Python composer also asks these
-    def descend_resolver(self, *args):
+    def descend_resolver(self, *args: object) -> None:
         pass
 
-    def ascend_resolver(self, *args):
+    def ascend_resolver(self, *args: object) -> None:
         pass
 
 
@@ -126,9 +128,11 @@ def _find_anchors(text: str, file: str) -> list[Diagnostic]:
     at all, which keeps the common path to one parse."""
     errors = []
     try:
-        for event in yaml.parse(text, Loader=_StrictLoader):
+        # (PyYAML takes any loader class; its stub lists only PyYAML's own)
+        for event in yaml.parse(text, Loader=_StrictLoader):  # type: ignore[arg-type]
             if isinstance(event, yaml.AliasEvent):
                 m = event.start_mark
+                assert m is not None  # (the parser marks every event)
                 errors.append(
                     Diagnostic(
                         file,
@@ -138,15 +142,16 @@ def _find_anchors(text: str, file: str) -> list[Diagnostic]:
                         f"aliases (*{event.anchor}) are not allowed in story files: write the value out",
                     )
                 )
-            elif getattr(event, "anchor", None):
+            elif anchor := getattr(event, "anchor", None):
                 m = event.start_mark
+                assert m is not None
                 errors.append(
                     Diagnostic(
                         file,
                         m.line + 1,
                         m.column + 1,
                         E_YAML_FEATURE,
-                        f"anchors (&{event.anchor}) are not allowed in story files",
+                        f"anchors (&{anchor}) are not allowed in story files",
                     )
                 )
     except yaml.YAMLError:  # already reported by compose

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .files import StoryFiles, iso_time
 
@@ -13,7 +14,7 @@ class Gallery(StoryFiles):
     def gallery_path(self) -> Path:
         return self.dir / "gallery.json"
 
-    def load_gallery(self) -> dict[str, dict]:
+    def load_gallery(self) -> dict[str, dict[str, Any]]:
         """ending id -> {"title", "epilogue", "found", "times"}."""
         data = self._read_or_none(self.gallery_path)
         endings = data.get("endings") if isinstance(data, dict) else None
@@ -23,13 +24,13 @@ class Gallery(StoryFiles):
 
     def record_ending(
         self, ending_id: str, title: str, epilogue: str
-    ) -> tuple[dict[str, dict], bool]:
+    ) -> tuple[dict[str, dict[str, Any]], bool]:
         """Add an ending to the gallery; returns (gallery, whether it is new)."""
         gallery = self.load_gallery()
         entry = gallery.get(ending_id)
         new = entry is None
         now = iso_time(self.clock())
-        if new:
+        if entry is None:
             entry = gallery[ending_id] = {
                 "title": title,
                 "epilogue": epilogue,

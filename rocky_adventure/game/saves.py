@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .files import (
     StoryFiles,
@@ -18,6 +18,9 @@ from .files import (
     iso_time,
     set_aside,
 )
+
+if TYPE_CHECKING:
+    from ..engine import State, Story
 
 SAVE_FORMAT = "rocky-adventure-save"
 SAVE_VERSION = 1
@@ -80,7 +83,7 @@ def slot_for_name(name: str) -> str:
     return f"slot-{slug}-{digest}" if slug else f"slot-{digest}"
 
 
-def _scene_details(story, state) -> tuple[str, str]:
+def _scene_details(story: Story, state: State) -> tuple[str, str]:
     scene = story.scenes[state.scene]
     try:
         chapter = story.chapter(scene.chapter).title
@@ -89,7 +92,9 @@ def _scene_details(story, state) -> tuple[str, str]:
     return chapter, scene.title or ""
 
 
-def save_document(story, state, slot: str, name: str, play_time: float, now: datetime) -> dict:
+def save_document(
+    story: Story, state: State, slot: str, name: str, play_time: float, now: datetime
+) -> dict[str, Any]:
     chapter, scene_title = _scene_details(story, state)
     return {
         "format": SAVE_FORMAT,
@@ -170,13 +175,15 @@ class Saves(StoryFiles):
     def slot_path(self, slot: str) -> Path:
         return self.saves_dir / f"{slot}.json"
 
-    def write_save(self, story, state, slot: str, name: str, play_time: float) -> SaveInfo:
+    def write_save(
+        self, story: Story, state: State, slot: str, name: str, play_time: float
+    ) -> SaveInfo:
         doc = save_document(story, state, slot, name, play_time, self.clock())
         path = self.slot_path(slot)
         self._write(path, doc)
         return _info_from(doc, path)
 
-    def autosave(self, story, state, play_time: float) -> SaveInfo:
+    def autosave(self, story: Story, state: State, play_time: float) -> SaveInfo:
         return self.write_save(story, state, AUTOSAVE, "Autosave", play_time)
 
     def delete_save(self, slot: str) -> None:
@@ -212,7 +219,7 @@ class Saves(StoryFiles):
     def has_autosave(self) -> bool:
         return self.slot_path(AUTOSAVE).exists()
 
-    def load_save(self, story, slot: str) -> Loaded:
+    def load_save(self, story: Story, slot: str) -> Loaded:
         """Read a slot and rebuild its State. On any problem the file is set
         aside and SaveError says what happened, plainly."""
         from ..engine import StateError, state_from_json

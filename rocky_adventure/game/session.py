@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from dataclasses import dataclass
+from typing import Any, cast, overload
 
 from ..engine import (
     CONTINUE,
@@ -51,7 +52,7 @@ class EndingReached:
     total: int
 
 
-class History(MutableSequence):
+class History(MutableSequence[State]):
     """The States of one run, oldest first: a list that keeps every
     EVERY-th State and the last one, and replays the others from the kept
     State before them when asked for (at most EVERY - 1 engine steps).
@@ -74,7 +75,13 @@ class History(MutableSequence):
     def __len__(self) -> int:
         return len(self._kept)
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> State: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[State]: ...
+
+    def __getitem__(self, index: int | slice) -> State | list[State]:
         if isinstance(index, slice):
             return list(self)[index]
         n = len(self._kept)
@@ -89,6 +96,7 @@ class History(MutableSequence):
         i, n = 0, len(kept)
         while i < n:
             base = kept[i]
+            assert base is not None  # i is always a kept State: the first, or the next one kept
             yield base
             k = i + 1
             while k < n and kept[k] is None:
@@ -97,7 +105,7 @@ class History(MutableSequence):
                 yield from self._between(base, kept[k], k - i - 1)  # type: ignore[arg-type]
             i = k
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, (History, list, tuple)):
             return list(self) == list(other)
         return NotImplemented
@@ -107,7 +115,8 @@ class History(MutableSequence):
 
     def append(self, state: State) -> None:
         kept, n = self._kept, len(self._kept)
-        stepped = n > 0 and self._is_step(kept[-1], state)
+        # the last State is always kept in full
+        stepped = n > 0 and self._is_step(cast(State, kept[-1]), state)
         if n >= 2 and (n - 1) % self.EVERY and stepped and self._stepped[-1]:
             kept[-1] = None  # the last State is now in the middle of a replayable stretch
         kept.append(state)
@@ -159,7 +168,7 @@ class History(MutableSequence):
         del self._kept[n:]
         del self._stepped[n:]
 
-    def __delitem__(self, index) -> None:
+    def __delitem__(self, index: int | slice) -> None:
         n = len(self._kept)
         if (
             isinstance(index, slice)
@@ -174,7 +183,13 @@ class History(MutableSequence):
         del states[index]
         self._reset(states)
 
-    def __setitem__(self, index, value) -> None:
+    @overload
+    def __setitem__(self, index: int, value: State) -> None: ...
+
+    @overload
+    def __setitem__(self, index: slice, value: Iterable[State]) -> None: ...
+
+    def __setitem__(self, index: int | slice, value: Any) -> None:
         states = list(self)
         states[index] = value
         self._reset(states)
@@ -298,7 +313,7 @@ class Session:
             return None
         return self.story.endings[st.ending].title, epilogue_text(self.story, st)
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         return self.state.variables(self.story)
 
     def hud_active(self) -> bool:
@@ -381,6 +396,7 @@ class Session:
         return info
 
     def _record_ending(self, st: State) -> None:
+        assert st.ending is not None  # called only when `st` is at an ending
         ending = self.story.endings[st.ending]
         epilogue = epilogue_text(self.story, st)
         total = len(self.story.endings)

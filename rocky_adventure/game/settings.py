@@ -26,7 +26,7 @@ class Settings:
         self.theme = theme
         self.skip_read = skip_read
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"text_speed": self.text_speed, "theme": self.theme, "skip_read": self.skip_read}
 
     def __eq__(self, other: object) -> bool:

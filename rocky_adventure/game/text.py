@@ -4,6 +4,10 @@ title of the chapter a scene is in."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..engine import Story
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
@@ -23,7 +27,7 @@ def reflow(text: str) -> str:
     return "\n\n".join(paragraphs(text))
 
 
-def chapter_title(story, scene_id: str) -> str:
+def chapter_title(story: Story, scene_id: str) -> str:
     chapter = story.scenes[scene_id].chapter
     try:
         return story.chapter(chapter).title

@@ -187,5 +187,5 @@ def run_plain(
         story, random_seed() if seed is None else seed, stdin, stdout, stderr or sys.stderr, width
     )
     if start_state is not None:
-        game.start = lambda: start_state
+        game.start = lambda: start_state  # type: ignore[method-assign]  # overrides the start hook
     return game.run()

@@ -12,6 +12,7 @@ import collections
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 from .timer import format_time
 
@@ -55,7 +56,9 @@ class LiveSplitClient:
         self.retry = retry
         self.connect_timeout = connect_timeout
         self.state = "connecting"  # connecting | connected | disconnected
-        self.on_connect = None  # called (in the client thread) after every (re)connect
+        self.on_connect: Callable[[], None] | None = (
+            None  # called (in the client thread) after every (re)connect
+        )
         self._queue: collections.deque[str] = collections.deque(maxlen=MAX_QUEUED)
         self._wake = threading.Event()
         self._stop = threading.Event()

@@ -7,6 +7,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..game.files import Unreadable, read_json, set_aside, write_json
 from .run import Run, SplitEvent
@@ -151,7 +152,7 @@ class Records:
         name = f"{stamp}-{run.category.key.replace(':', '-')}-{run.seed}.json"
         path = self.runs_dir / name
         written = self._write(path, record, backup=False)
-        result = {"path": path if written else None, "pb": False, "golds": []}
+        result: dict[str, Any] = {"path": path if written else None, "pb": False, "golds": []}
         if run.practice:
             return result
         e = self.entry(run.category.key, run.seed_type)

@@ -147,7 +147,7 @@ class Run:
     practice: bool = False
     start_state: State | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.seed_type = "set" if self.seed is not None else "random"
         if self.seed is None:
             self.seed = random_seed()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..engine.expr import Expr
@@ -103,9 +103,9 @@ def flow_names(story: Story) -> tuple[tuple[int, ...], tuple[str, ...], bool]:
         for e in scene.effects:
             names |= e.value.reads
         for ch in scene.exits:
-            for e in (ch.cond, ch.chance):
-                if e is not None:
-                    names |= e.reads
+            for x in (ch.cond, ch.chance):
+                if x is not None:
+                    names |= x.reads
             for e in ch.effects:
                 names |= e.value.reads
     scenes = tuple(sorted(n for n in names if n in story.scenes))
@@ -242,7 +242,7 @@ class Domains:
         v = list(story.defaults())
         visits: dict[str, int] = {}
         ctx = _Ctx(v, visits, 0)
-        setters = []
+        setters: list[Callable[..., None]] = []
         for name in names:
             if name in story.var_index:
                 i = story.var_index[name]

@@ -82,7 +82,7 @@ class Watcher:
     or removed, by polling modification times and sizes (no threads, no
     dependencies: call changed() from the UI's timer)."""
 
-    def __init__(self, roots: list[str | os.PathLike]):
+    def __init__(self, roots: Iterable[str | os.PathLike]):
         self.roots = [Path(r) for r in roots]
         self.seen = self.snapshot()
 

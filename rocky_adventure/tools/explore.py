@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from ..engine.diagnostics import StoryRuntimeError
 from ..engine.model import Story
@@ -90,6 +92,8 @@ class Explorer:
         self.seed = seed
         self.flow_vars, self.flow_scenes, self.turns_read = flow_names(story)
         fv = self.flow_vars
+        # the flow variables' values, from a state's values (`tuple`: all of them)
+        self.project: Callable[..., tuple[Any, ...]]
         if len(fv) == len(story.variables):
             self.project = tuple
         elif len(fv) >= 2:
@@ -158,10 +162,13 @@ class Explorer:
         for ch in opts:
             cid = ch.id
             if chance_both and rolls.get((sid, cid)):
-                tries = ((RNG_LOWEST, "success"), (RNG_HIGHEST, "failure"))
+                tries: tuple[tuple[int, str | None], ...] = (
+                    (RNG_LOWEST, "success"),
+                    (RNG_HIGHEST, "failure"),
+                )
             else:
                 tries = ((k[5], None),)
-            made = []
+            made: list[tuple[str, str | None, tuple]] = []
             fresh = len(opts) > 1 or len(tries) > 1
             for rng, outcome in tries:
                 n = cursor(k) if fresh else c

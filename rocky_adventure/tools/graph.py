@@ -20,7 +20,8 @@ def _edges(story: Story, scenes: list[Scene]):
             style = "cond" if ch.cond is not None else "plain"
             if ch.to is not None:
                 ends = [(ch.to, base, style)]
-            else:
+            else:  # a chance check: the loader makes it with both outcomes
+                assert ch.success is not None and ch.failure is not None
                 ends = [(ch.success, f"{base} ✓", "chance"), (ch.failure, f"{base} ✗", "chance")]
             for b, label, st in ends:
                 new = b not in inside and b not in outside

@@ -229,8 +229,8 @@ class _Linter:
             if scene.id in found or scene.id not in reach:
                 continue
             exits = scene.exits
-            conds = [ch.cond for ch in exits]
-            if not exits or any(c is None for c in conds):
+            conds = [ch.cond for ch in exits if ch.cond is not None]
+            if not exits or len(conds) != len(exits):  # an exit without a condition
                 continue
             out = dom.outcomes(*conds)
             if out is None or not any(not any(t) for t in out):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..engine.model import Story
 from ..engine.text import Template
@@ -28,7 +29,7 @@ def _count(parts) -> int:
 
 
 def story_stats(story: Story) -> dict:
-    chapters = {
+    chapters: dict[str, dict[str, Any]] = {
         c.id: {
             "title": c.title,
             "scenes": 0,
@@ -52,7 +53,7 @@ def story_stats(story: Story) -> dict:
         if scene.ending is not None:
             ch["endings"] += 1
     ending_words = sum(template_words(e.epilogue) for e in story.endings.values())
-    total = {
+    total: dict[str, float] = {
         k: sum(c[k] for c in chapters.values())
         for k in ("scenes", "choices", "conditional_choices", "words", "choice_points")
     }

@@ -135,9 +135,9 @@ def transcript(story: Story, seed: int, choices: list[str]) -> tuple[str, str | 
                 if stop.kind is StopKind.ILLEGAL:
                     error = stop.message
                 else:  # the story failed while playing the choice
-                    pick = next((o for o in opts if o.id == stop.choice), None)
-                    if pick is not None:
-                        out.append(f"> {label(pick, last)} [{pick.id}]")
+                    tried = next((o for o in opts if o.id == stop.choice), None)
+                    if tried is not None:
+                        out.append(f"> {label(tried, last)} [{tried.id}]")
                         out.append("")
                     error = stop.detail
         elif last.ending is not None:

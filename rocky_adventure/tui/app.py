@@ -19,6 +19,7 @@ from textual.screen import Screen
 if TYPE_CHECKING:
     from ..engine import Story
     from ..engine.start import Start
+    from ..game.session import Session
     from .dialogs import Slots
 
 from ..game.files import Writer
@@ -72,7 +73,7 @@ class RockyApp(App[int]):
         self.writer = Writer(delay=0.1)  # after the frame that shows the scene
         self.settings = settings or (load_settings(self.data_dir) if self.data_dir else Settings())
         self.storage: Storage | None = None
-        self.session = None
+        self.session: Session | None = None
         self.load_error = None  # a StoryLoadError, printed once the app has ended
         self.load_message = ""
         self._when_loaded: list[str] = []
@@ -238,6 +239,7 @@ class RockyApp(App[int]):
     def action_new_game(self) -> None:
         if not self._need_story("new_game"):
             return
+        assert self.story is not None  # _need_story: it has loaded
         from ..game.session import Session
 
         if self.start is not None:  # play --from SCENE --set NAME=VALUE
@@ -267,6 +269,7 @@ class RockyApp(App[int]):
 
         if self.storage is None:
             return
+        assert self.story is not None  # the storage is made when the story has loaded
         try:
             loaded = self.storage.load_save(self.story, slot)
         except SaveError as e:

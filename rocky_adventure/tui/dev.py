@@ -6,6 +6,8 @@ the variables and visit counts. Built on rocky_adventure.tools.dev."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
@@ -13,6 +15,9 @@ from textual.widgets import Static
 from ..engine.expr import format_value
 from .app import RockyApp
 from .game import GameScreen
+
+if TYPE_CHECKING:
+    from ..tools.dev import DevSession
 
 
 def debug_content(story, state) -> Content:
@@ -76,7 +81,7 @@ class DevApp(RockyApp):
     def __init__(self, dev_factory, **kwargs) -> None:
         super().__init__(**kwargs)
         self.dev_factory = dev_factory  # () -> DevSession (raises on a story that does not load)
-        self.dev = None
+        self.dev: DevSession | None = None
 
     def load_the_story(self):
         self.dev = self.dev_factory()
@@ -94,6 +99,8 @@ class DevApp(RockyApp):
     def action_new_game(self) -> None:
         if not self._need_story("new_game"):
             return
+        # the story has loaded, and load_the_story made the DevSession it came from
+        assert self.story is not None and self.dev is not None
         from ..game.session import Session
 
         self.start_session(
@@ -137,6 +144,7 @@ class DevApp(RockyApp):
 
         self.story = r.story
         if self.session is not None and self.game_screen() is not None:
+            assert self.dev is not None  # a reload comes from the DevSession
             states = (
                 rebuild_history(r.story, r.state) if self.dev.start.scene is None else [r.state]
             )

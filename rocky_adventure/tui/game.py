@@ -3,6 +3,8 @@ HUD. It renders what the Session says and forwards keys to it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +20,9 @@ from ..game.session import Session
 from ..game.settings import TEXT_SPEEDS, Settings
 from .base import SizeAware
 from .widgets import Bar, BarPanel, ChoiceList, KeyBar, SceneHeader, StoryText, story_content
+
+if TYPE_CHECKING:
+    from .app import RockyApp
 
 # The choices offered at an ending, after the epilogue.
 ENDING_MENU = (
@@ -54,6 +59,11 @@ class GameScreen(SizeAware, Screen):
         self._hud_shown: bool | None = None
         self._info = ""
 
+    @property
+    def rocky(self) -> RockyApp:
+        """The app, typed: a game screen is only pushed by RockyApp (or a subclass)."""
+        return cast("RockyApp", self.app)
+
     # -- layout
     def compose(self) -> ComposeResult:
         story = self.session.story
@@ -76,6 +86,7 @@ class GameScreen(SizeAware, Screen):
         bars = []
         for name in names:
             var = story.var(name)
+            assert var.min is not None and var.max is not None  # the loader checks a bar's range
             bars.append(Bar(name, var.label, var.min, var.max, state.var(story, name)))
         return BarPanel(
             bars,
@@ -231,9 +242,9 @@ class GameScreen(SizeAware, Screen):
 
     def ending_action(self, action: str) -> None:
         if action == "_again":
-            self.app.do("new_game")
+            self.rocky.do("new_game")
         elif action == "_gallery":
-            self.app.do("endings")
+            self.rocky.do("endings")
         else:
             self.action_to_title()
 
@@ -260,10 +271,10 @@ class GameScreen(SizeAware, Screen):
         self.app.push_screen(HistoryScreen(self.session.history()), jump)
 
     def action_save(self) -> None:
-        self.app.do("save")
+        self.rocky.do("save")
 
     def action_to_title(self) -> None:
-        self.app.show_title()
+        self.rocky.show_title()
 
     def action_scroll_text(self, direction: int) -> None:
         scroll = self.query_one(StoryText)

@@ -38,7 +38,7 @@ def splits_content(run: Run, comparison: Comparison, width: int = 30) -> Content
         pb = comparison.pb_splits[i] if i < len(comparison.pb_splits) else None
         label = name if len(name) <= 12 else name[:11] + "…"
         e = done.get(i)
-        if e is not None and not e.skipped:
+        if e is not None and e.igt_ms is not None:  # split (not skipped)
             seg = e.igt_ms - last_time
             last_time = e.igt_ms
             if pb is not None:
@@ -48,7 +48,8 @@ def splits_content(run: Run, comparison: Comparison, width: int = 30) -> Content
                 parts.append((f"{label:<12}", "bold" if i == run.splitter.index - 1 else ""))
                 parts.append((f"{format_time(delta, signed=True, places=1):>8}", _rgb(colour)))
             else:
-                gold = comparison.golds[i] is None or seg < comparison.golds[i]
+                best = comparison.golds[i]
+                gold = best is None or seg < best
                 parts.append((f"{label:<12}", ""))
                 parts.append((f"{'':>8}", ""))
                 if gold:
@@ -255,6 +256,8 @@ class SpeedrunGameScreen(GameScreen):
         Binding("t", "route", "Route"),
     ]
 
+    session: SpeedrunSession  # set by GameScreen.__init__ and set_session
+
     def __init__(self, session: SpeedrunSession, settings: Settings, motion: bool = True) -> None:
         super().__init__(session, settings, motion)
         self._undo_armed = 0.0
@@ -316,7 +319,7 @@ class SpeedrunGameScreen(GameScreen):
             self.render_scene(animate=False)
             return
         if choice_id == "_reset":
-            self.app.do("reset_run")
+            self.rocky.do("reset_run")
             return
         if choice_id == "_results":
             self.show_results()
@@ -331,9 +334,9 @@ class SpeedrunGameScreen(GameScreen):
 
         def done(answer: AfterRun | None) -> None:
             if answer is AfterRun.AGAIN:
-                self.app.do("reset_run")
+                self.rocky.do("reset_run")
             elif answer is AfterRun.TITLE:
-                self.app.show_title()
+                self.rocky.show_title()
 
         self.app.push_screen(ResultsScreen(s.run, s.comparison, s.outcome or {}), done)
 
@@ -479,6 +482,7 @@ class SpeedrunApp(RockyApp):
             return super().load_slot(slot)
         from ..game.saves import SaveError
 
+        assert self.story is not None  # a run is under way: the story has loaded
         try:
             with s.run.timer.io():
                 loaded = self.storage.load_save(self.story, slot)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +17,7 @@ from .base import SizeAware
 
 if TYPE_CHECKING:
     from ..engine import Story
+    from .app import RockyApp
 
 # The museum steps at dawn, and somebody at the top with both arms up.
 _ART = (
@@ -76,6 +77,11 @@ class TitleScreen(SizeAware, Screen[None]):
         super().__init__()
         self.story = story
         self.summary = summary
+
+    @property
+    def rocky(self) -> RockyApp:
+        """The app, typed: the title screen is RockyApp's default screen."""
+        return cast("RockyApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="title-box"):
@@ -137,4 +143,4 @@ class TitleScreen(SizeAware, Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
-            self.app.do(event.option.id)
+            self.rocky.do(event.option.id)

@@ -5,10 +5,12 @@ always wrapped in Content(...) (never parsed as markup): a story can hold
 from __future__ import annotations
 
 import re
+import textwrap
 import time
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, chop_cells, get_character_cell_size
 from textual import events
@@ -16,6 +18,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style as TStyle
 from textual.timer import Timer
@@ -114,7 +117,13 @@ def story_content(text: str, ending: tuple[str, str] | None = None) -> Content:
     return Content("\n\n").join(parts)
 
 
-class ScrollsWithoutBar:
+if TYPE_CHECKING:
+    _Scrolling = Widget  # the mixin reads a Widget's scrolling (it is always mixed into one)
+else:
+    _Scrolling = object
+
+
+class ScrollsWithoutBar(_Scrolling):
     """A scrolling widget with `overflow-y: hidden` that scrolls all the same
     (keys, the wheel, scrolling to the highlighted choice). With `auto`,
     Textual makes a scroll bar widget and shows or hides it whenever the
@@ -266,6 +275,12 @@ class StoryText(ScrollsWithoutBar, ScrollView, can_focus=False):
             return _PAUSES.get(self._lines[line].plain[at - 1], 1)
         return 1
 
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text under a mouse selection, as it is laid out (for ctrl+c)."""
+        left, _ = self._column()
+        text = "\n".join(" " * left + line.plain for line in self._lines)
+        return textwrap.dedent(selection.extract(text)), "\n"
+
     # -- drawing
     def render_line(self, y: int) -> Strip:
         text = self._text_line(y + round(self.scroll_offset.y))
@@ -284,9 +299,9 @@ class StoryText(ScrollsWithoutBar, ScrollView, can_focus=False):
         if visible >= len(line.plain):
             strip = self._strips.get(index)
             if strip is None:
-                strip = self._strips[index] = self._render(line, left, width)
+                strip = self._strips[index] = self._draw_line(line, left, width)
             return strip
-        return self._render(measured(line[:visible]), left, width)
+        return self._draw_line(measured(line[:visible]), left, width)
 
     def _scroll_mark(self, y: int) -> Strip:
         """One cell of the scroll bar: a dim track and a bright thumb, shown
@@ -302,7 +317,7 @@ class StoryText(ScrollsWithoutBar, ScrollView, can_focus=False):
         mark = Content.styled("\u2503" if on else "\u2502", "$primary" if on else "$foreground 15%")
         return Visual.to_strips(self, mark, 1, 1, self.visual_style)[0]
 
-    def _render(self, line: Content, left: int, width: int) -> Strip:
+    def _draw_line(self, line: Content, left: int, width: int) -> Strip:
         strips = Visual.to_strips(self, line, max(width - left, 1), 1, self.visual_style)
         strip = strips[0] if strips else Strip.blank(0)
         style = self.visual_style.rich_style
@@ -374,7 +389,8 @@ class ChoiceText(Content):
         if height is not None:
             lines = lines[:height]
         # each line is wrapped already: drawn as it is, it is only measured, and its length is known
-        options = replace(options, rules=_AsWrapped(options.rules))
+        # (_AsWrapped stands in for the rules: like them, it is only read with .get)
+        options = replace(options, rules=_AsWrapped(options.rules))  # type: ignore[arg-type]
         return [line.render_strips(width, 1, style, options)[0] for line in lines]
 
 
@@ -394,7 +410,7 @@ class ChoiceList(ScrollsWithoutBar, OptionList):
 
     _drawn_width = -1
 
-    def _on_resize(self, event: events.Resize) -> None:
+    def _on_resize(self, event: events.Resize) -> None:  # type: ignore[override]
         # OptionList drops its rendered options on every resize; they depend
         # only on the width, and a new height is drawn by the layout pass
         # that made it (a refresh here would redraw the same picture).
@@ -503,9 +519,11 @@ class BarPanel(Widget):
 
     def _fade(self) -> None:
         self._timer = None
+        delta_seconds = self.delta_seconds
+        assert delta_seconds is not None  # the timer is only set when changes fade
         now = time.monotonic()
         for bar in self.bars:
-            if bar.delta and now - bar.changed_at >= self.delta_seconds - 0.05:
+            if bar.delta and now - bar.changed_at >= delta_seconds - 0.05:
                 bar.delta = 0
         self.refresh()
         if any(b.delta for b in self.bars):

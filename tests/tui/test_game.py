@@ -218,3 +218,16 @@ async def test_a_save_that_cannot_be_written_says_so(make_app, tmp_path):
         )
         assert not any(message.startswith("Saved as") for _, message in messages)
         assert app.session.dirty  # so quitting still asks
+
+
+async def test_story_text_can_be_selected_and_copied(make_app):
+    """A double click selects the story text and ctrl+c copies it (the text
+    widget's own drawing once shadowed Textual's, and copying crashed)."""
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.click("#story", offset=(12, 1), times=2)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert "Snow on the steps" in app.clipboard and "[" not in app.clipboard
