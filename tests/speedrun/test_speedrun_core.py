@@ -509,3 +509,12 @@ def test_practice_from_a_run_and_presets(story, tmp_path):
     assert set(presets) == {"one", "two", "three"}
     assert preset_starts(story, 3) == presets  # the same every time
     assert preset_starts(story, 3, ending="quit")["two"].scene == "b1"
+
+
+def test_a_run_file_from_before_packs_were_recorded_still_verifies(story):
+    run, _ = play(story, "any", 5, ["train", "go", "home"])
+    data = json.loads(json.dumps(run.record()))
+    assert data.pop("packs") == []
+    assert verify_run(story, data).ok
+    data["packs"] = "montage"
+    assert "field 'packs' is damaged" in verify_run(story, data).reasons[0]
