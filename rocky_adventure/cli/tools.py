@@ -18,6 +18,8 @@ from .common import (
     write_or_print,
 )
 
+ROUTE_MAX_BYTES = 16 * 1024 * 1024
+
 # -- randomtest --------------------------------------------------------------
 
 
@@ -253,9 +255,16 @@ def cmd_transcript(args) -> int:
         if args.choices is not None:
             routes = parse_routes([c for c in args.choices.split(",") if c], args.seed or 0)
         elif args.route:
+            from ..engine.jsonio import JSONError, loads
+
             try:
-                data = json.loads(Path(args.route).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+                with open(args.route, "rb") as f:
+                    raw = f.read(ROUTE_MAX_BYTES + 1)
+                data = loads(raw, max_bytes=ROUTE_MAX_BYTES)
+            except OSError as e:
+                print(f"{args.route}: cannot read the route: {e.strerror or e}", file=sys.stderr)
+                return EXIT_ERROR
+            except JSONError as e:
                 print(f"{args.route}: cannot read the route: {e}", file=sys.stderr)
                 return EXIT_ERROR
             routes = parse_routes(data, args.seed or 0)

@@ -15,6 +15,9 @@ from .model import Story
 from .rng import MAX_SEED
 
 STATE_FORMAT = "rocky-adventure-state"
+MAX_VALUE = 10**12  # an int variable's value (the story format's own bound)
+MAX_TEXT = 10_000  # a str variable's length
+MAX_COUNT = 10**9  # turns and visit counts
 STATE_VERSION = 1
 
 _T = TypeVar("_T")
@@ -127,20 +130,26 @@ def state_from_json(story: Story, data: Any) -> State:
         if not ok:
             raise StateError(f"the saved variable {var.name!r} is not of type {var.type}")
         if var.type == "int":
+            if not -MAX_VALUE <= val <= MAX_VALUE:
+                raise StateError(f"the saved variable {var.name!r} is out of range")
             lo = var.min if var.min is not None else val
             hi = var.max if var.max is not None else val
             val = min(max(val, lo), hi)
+        elif var.type == "str" and len(val) > MAX_TEXT:
+            raise StateError(
+                f"the saved variable {var.name!r} is longer than {MAX_TEXT} characters"
+            )
         values.append(val)
     raw_visits = need("visits", dict, "an object")
     visits: dict[str, int] = {}
     for k, n in raw_visits.items():
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_COUNT:
             raise StateError(f"the saved visit count of {k!r} is not a count")
         if k in story.scenes:
             visits[k] = n
     turns = need("turns", int, "a number")
     rng = need("rng", int, "a number")
-    if not 0 <= rng < (1 << 64) or turns < 0:
+    if not 0 <= rng < (1 << 64) or not 0 <= turns <= MAX_COUNT:
         raise StateError("the saved state's counters are out of range")
     path: list[tuple[str, str]] = []
     for p in need("path", list, "a list"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -90,14 +91,24 @@ class Unreadable(Exception):
     """A file that exists but does not hold what it should."""
 
 
-def read_json(path: Path) -> Any:
-    """The JSON in `path`; FileNotFoundError if absent, Unreadable if damaged."""
-    data = path.read_bytes()
+MAX_JSON_BYTES = 32 * 1024 * 1024  # the largest JSON file read, unless its reader says less
+
+
+def read_json(path: Path, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """The JSON in `path`, read with engine/jsonio.py's bounds (size, depth,
+    numbers); FileNotFoundError if absent, Unreadable if damaged or refused.
+    Only a regular file is read, and never more than max_bytes + 1 bytes."""
+    from ..engine.jsonio import JSONError, loads
+
+    with open(path, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise Unreadable("it is not a regular file")
+        data = f.read(max_bytes + 1)
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        what = "empty" if not data.strip() else "truncated or damaged"
-        raise Unreadable(f"the file is {what} ({e.__class__.__name__})") from None
+        return loads(data, max_bytes=max_bytes)
+    except JSONError as e:
+        what = "truncated or damaged" if "not valid JSON" in str(e) else "refused"
+        raise Unreadable(f"the file is {what}: {e}") from None
 
 
 def set_aside(path: Path, folder: Path | None = None, now: datetime | None = None) -> Path | None:
@@ -195,19 +206,19 @@ class Writer:
 
 
 def read_with_backup(
-    path: Path, clock: Callable[[], datetime] = datetime.now
+    path: Path, clock: Callable[[], datetime] = datetime.now, max_bytes: int = MAX_JSON_BYTES
 ) -> tuple[Any, str | None]:
     """JSON from path, else from its backup (which is then restored, with a
     note saying so); FileNotFoundError when neither exists, Unreadable when
     neither reads."""
     try:
-        return read_json(path), None
+        return read_json(path, max_bytes), None
     except FileNotFoundError:
         raise
     except (Unreadable, OSError) as e:
         bak = backup_path(path)
         try:
-            data = read_json(bak)
+            data = read_json(bak, max_bytes)
         except (FileNotFoundError, Unreadable, OSError):
             raise Unreadable(str(e)) from None
         moved = set_aside(path, now=clock())
@@ -219,12 +230,14 @@ def read_with_backup(
         return data, f"{path.name} was damaged ({e}); its previous version was restored"
 
 
-def read_or_none(path: Path, clock: Callable[[], datetime] = datetime.now) -> Any:
+def read_or_none(
+    path: Path, clock: Callable[[], datetime] = datetime.now, max_bytes: int = MAX_JSON_BYTES
+) -> Any:
     """The JSON in a file the game keeps for itself (settings, gallery, read
     text): None when it is absent, or damaged beyond its backup (it is then
     set aside, and the game starts that file afresh)."""
     try:
-        data, _ = read_with_backup(path, clock)
+        data, _ = read_with_backup(path, clock, max_bytes)
     except FileNotFoundError:
         return None
     except (Unreadable, OSError):
@@ -274,9 +287,11 @@ class StoryFiles:
         if self.writer is not None:
             self.writer.flush()
 
-    def _read_with_backup(self, path: Path) -> tuple[Any, str | None]:
-        return read_with_backup(path, self.clock)  # (its callers have flushed the writer)
+    def _read_with_backup(
+        self, path: Path, max_bytes: int = MAX_JSON_BYTES
+    ) -> tuple[Any, str | None]:
+        return read_with_backup(path, self.clock, max_bytes)  # (its callers have flushed)
 
-    def _read_or_none(self, path: Path) -> Any:
+    def _read_or_none(self, path: Path, max_bytes: int = MAX_JSON_BYTES) -> Any:
         self.flush()  # a write still queued (an ending a moment ago) is what the reader must see
-        return read_or_none(path, self.clock)
+        return read_or_none(path, self.clock, max_bytes)

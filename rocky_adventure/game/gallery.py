@@ -7,6 +7,27 @@ from typing import Any
 
 from .files import StoryFiles, iso_time
 
+GALLERY_MAX_BYTES = 4 * 1024 * 1024
+MAX_ENDINGS = 10_000
+MAX_TIMES = 10**9
+
+
+def _entry(v: Any) -> dict[str, Any] | None:
+    """A gallery entry with only well-typed fields, or None."""
+    if not isinstance(v, dict):
+        return None
+    entry: dict[str, Any] = {}
+    for key, limit in (("title", 500), ("epilogue", 20_000), ("found", 40), ("last", 40)):
+        value = v.get(key)
+        if isinstance(value, str) and len(value) <= limit:
+            entry[key] = value
+    times = v.get("times")
+    ok = isinstance(times, int) and not isinstance(times, bool) and 0 <= times <= MAX_TIMES
+    entry["times"] = times if ok else 0
+    entry.setdefault("title", "")
+    entry.setdefault("epilogue", "")
+    return entry
+
 
 class Gallery(StoryFiles):
     # -- the gallery
@@ -15,12 +36,19 @@ class Gallery(StoryFiles):
         return self.dir / "gallery.json"
 
     def load_gallery(self) -> dict[str, dict[str, Any]]:
-        """ending id -> {"title", "epilogue", "found", "times"}."""
-        data = self._read_or_none(self.gallery_path)
+        """ending id -> {"title", "epilogue", "found", "last", "times"}: only
+        entries of the right shape, each field of the right type (a file is
+        written by this game, but anyone may have edited it)."""
+        data = self._read_or_none(self.gallery_path, GALLERY_MAX_BYTES)
         endings = data.get("endings") if isinstance(data, dict) else None
         if not isinstance(endings, dict):
             return {}
-        return {k: v for k, v in endings.items() if isinstance(v, dict)}
+        out = {}
+        for k, v in list(endings.items())[:MAX_ENDINGS]:
+            entry = _entry(v)
+            if len(k) <= 200 and entry is not None:
+                out[k] = entry
+        return out
 
     def record_ending(
         self, ending_id: str, title: str, epilogue: str
@@ -37,7 +65,7 @@ class Gallery(StoryFiles):
                 "found": now,
                 "times": 0,
             }
-        entry["times"] = int(entry.get("times", 0)) + 1
+        entry["times"] = min(int(entry.get("times", 0)) + 1, MAX_TIMES)
         entry["last"] = now
         self._write(self.gallery_path, {"story": self.story_id, "endings": gallery})
         return gallery, new

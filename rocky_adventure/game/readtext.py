@@ -7,6 +7,8 @@ from pathlib import Path
 from ..engine.digests import sha1  # (not hashlib: see there)
 from .files import StoryFiles
 
+READ_MAX_BYTES = 16 * 1024 * 1024
+
 
 class ReadText(StoryFiles):
     # -- text already read
@@ -15,9 +17,11 @@ class ReadText(StoryFiles):
         return self.dir / "read.json"
 
     def load_read(self) -> set[str]:
-        data = self._read_or_none(self.read_path)
+        data = self._read_or_none(self.read_path, READ_MAX_BYTES)
         keys = data.get("read") if isinstance(data, dict) else None
-        return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
+        if not isinstance(keys, list):
+            return set()
+        return {k for k in keys if isinstance(k, str) and len(k) <= 300}
 
     def save_read(self, keys: set[str]) -> None:
         self._write(self.read_path, {"story": self.story_id, "read": sorted(keys)}, backup=False)

@@ -4,6 +4,7 @@ be loaded is set aside with a message saying why, and play goes on."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -113,8 +114,24 @@ def save_document(
     }
 
 
+SAVE_MAX_BYTES = 32 * 1024 * 1024
+# A slot is named by its file, never by what the file says: autosave,
+# quicksave, or what slot_for_name makes of a name the player typed.
+SLOT_PATTERN = re.compile(r"autosave|quicksave|slot-[a-z0-9][a-z0-9-]{0,59}")
+MAX_PLAY_TIME = 10.0**9  # seconds: thirty years
+MAX_TURNS = 10**9
+
+
+def is_slot(slot: str) -> bool:
+    return SLOT_PATTERN.fullmatch(slot) is not None
+
+
 def _info_from(doc: Any, path: Path) -> SaveInfo:
-    """Check a save document's envelope; raise SaveError saying what is wrong."""
+    """Check a save document's envelope; raise SaveError saying what is wrong.
+    The slot is the file's own name (`path`): a `slot` field in the file is
+    never used to build a path."""
+    from ..engine.jsonio import JSONError, count, number, text
+
     if not isinstance(doc, dict):
         raise SaveError("it does not hold a save")
     if doc.get("format") != SAVE_FORMAT:
@@ -130,24 +147,27 @@ def _info_from(doc: Any, path: Path) -> SaveInfo:
     story = doc.get("story")
     if not isinstance(story, dict) or not isinstance(story.get("id"), str):
         raise SaveError("it does not say which story it belongs to")
+    if not is_slot(path.stem):
+        raise SaveError(f"{path.name!r} is not the name of a save slot")
+    ending = doc.get("ending")
     try:
         return SaveInfo(
-            slot=str(doc["slot"]),
-            name=str(doc["name"]),
-            story_id=story["id"],
-            story_hash=str(story.get("hash", "")),
-            story_title=str(story.get("title", story["id"])),
-            chapter=str(doc.get("chapter", "")),
-            scene=str(doc["scene"]),
-            scene_title=str(doc.get("scene_title", "")),
-            play_time=float(doc.get("play_time", 0.0)),
-            saved_at=str(doc.get("saved_at", "")),
-            turns=int(doc.get("turns", 0)),
-            ending=doc.get("ending") if isinstance(doc.get("ending"), str) else None,
+            slot=path.stem,
+            name=text(doc.get("name"), "its name", 200),
+            story_id=text(story["id"], "its story id", 200),
+            story_hash=text(story.get("hash", ""), "its story hash", 200),
+            story_title=text(story.get("title", story["id"]), "its story title", 500),
+            chapter=text(doc.get("chapter", ""), "its chapter", 500),
+            scene=text(doc.get("scene"), "its scene", 500),
+            scene_title=text(doc.get("scene_title", ""), "its scene title", 500),
+            play_time=float(number(doc.get("play_time", 0.0), "its play time", 0, MAX_PLAY_TIME)),
+            saved_at=text(doc.get("saved_at", ""), "its date", 40),
+            turns=count(doc.get("turns", 0), "its number of turns", MAX_TURNS),
+            ending=text(ending, "its ending", 500) if ending is not None else None,
             path=path,
         )
-    except (KeyError, TypeError, ValueError) as e:
-        raise SaveError(f"its details are damaged ({e.__class__.__name__}: {e})") from None
+    except JSONError as e:
+        raise SaveError(f"its details are damaged: {e}") from None
 
 
 class Problem(NamedTuple):
@@ -173,7 +193,14 @@ class Saves(StoryFiles):
 
     # -- saves
     def slot_path(self, slot: str) -> Path:
-        return self.saves_dir / f"{slot}.json"
+        """The file of a slot: only a slot name (SLOT_PATTERN) makes one, and
+        the path is checked to stay inside the saves folder."""
+        if not is_slot(slot):
+            raise SaveError(f"{slot!r} is not the name of a save slot")
+        path = self.saves_dir / f"{slot}.json"
+        if path.parent != self.saves_dir or os.path.basename(path) != f"{slot}.json":
+            raise SaveError(f"{slot!r} is not the name of a save slot")  # (the pattern forbids it)
+        return path
 
     def write_save(
         self, story: Story, state: State, slot: str, name: str, play_time: float
@@ -188,7 +215,8 @@ class Saves(StoryFiles):
 
     def delete_save(self, slot: str) -> None:
         self.flush()
-        for p in (self.slot_path(slot), backup_path(self.slot_path(slot))):
+        path = self.slot_path(slot)
+        for p in (path, backup_path(path)):
             _unlink(p)
 
     def list_saves(self) -> tuple[list[SaveInfo], list[Problem]]:
@@ -203,7 +231,7 @@ class Saves(StoryFiles):
             paths = []
         for path in paths:
             try:
-                doc, _ = self._read_with_backup(path)
+                doc, _ = self._read_with_backup(path, SAVE_MAX_BYTES)
                 info = _info_from(doc, path)
                 if info.story_id != self.story_id:
                     raise SaveError(f"it belongs to another story ({info.story_title!r})")
@@ -228,7 +256,7 @@ class Saves(StoryFiles):
         path = self.slot_path(slot)
         notes: list[str] = []
         try:
-            doc, note = self._read_with_backup(path)
+            doc, note = self._read_with_backup(path, SAVE_MAX_BYTES)
             if note:
                 notes.append(note)
             info = _info_from(doc, path)

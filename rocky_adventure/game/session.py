@@ -340,6 +340,7 @@ class Session:
         """Take a choice (IllegalChoice if it is not open), autosave, and
         record an ending in the gallery."""
         new = choose(self.story, self.state, choice_id)
+        check_playable(self.story, new)  # a fault in the story: nothing moves, nothing is saved
         self.states.append(new)
         self.dirty = True
         self.last_ending = None
@@ -406,6 +407,26 @@ class Session:
         gallery, new = self.storage.record_ending(ending.id, ending.title, epilogue)
         found = sum(1 for k in gallery if k in self.story.endings)
         self.last_ending = EndingReached(ending.id, ending.title, epilogue, new, found, total)
+
+
+def check_playable(story: Story, state: State) -> None:
+    """Evaluate everything showing `state` evaluates (its text, its open
+    choices and their text, the epilogue, the HUD's conditions), so a fault
+    in the story (a division by zero, say) raises StoryRuntimeError, naming
+    its file:line:col, before the game moves there: the player stays at the
+    last good State and nothing is lost."""
+    scene_text(story, state)
+    if state.ending is not None:
+        epilogue_text(story, state)
+    else:
+        for c in available_choices(story, state):
+            choice_text(story, state, c)
+    display = story.display
+    if display.hud_when is not None:
+        display.hud_when.fn(state)
+    for bar in display.hud_bars:
+        if bar.when is not None:
+            bar.when.fn(state)
 
 
 def rebuild_history(story: Story, state: State) -> list[State]:

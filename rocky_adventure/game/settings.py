@@ -10,6 +10,7 @@ from .files import Writer, atomic_write, json_bytes, read_or_none
 
 TEXT_SPEEDS = {"slow": 50.0, "normal": 110.0, "fast": 250.0, "instant": 0.0}  # characters a second
 DEFAULT_THEME = "rocky"
+SETTINGS_MAX_BYTES = 64 * 1024
 
 
 class Settings:
@@ -39,10 +40,12 @@ class Settings:
     def from_json(cls, data: Any) -> Settings:
         s = cls()
         if isinstance(data, dict):
-            if data.get("text_speed") in TEXT_SPEEDS:
-                s.text_speed = data["text_speed"]
-            if isinstance(data.get("theme"), str) and data["theme"]:
-                s.theme = data["theme"]
+            speed = data.get("text_speed")
+            if isinstance(speed, str) and speed in TEXT_SPEEDS:
+                s.text_speed = speed
+            theme = data.get("theme")
+            if isinstance(theme, str) and 0 < len(theme) <= 64:
+                s.theme = theme
             if isinstance(data.get("skip_read"), bool):
                 s.skip_read = data["skip_read"]
         return s
@@ -54,7 +57,7 @@ def settings_path(root: Path) -> Path:
 
 def load_settings(root: Path) -> Settings:
     """The settings, shared by every story; defaults if absent or damaged."""
-    return Settings.from_json(read_or_none(settings_path(root)))
+    return Settings.from_json(read_or_none(settings_path(root), max_bytes=SETTINGS_MAX_BYTES))
 
 
 def save_settings(root: Path, settings: Settings, writer: Writer | None = None) -> None:

@@ -14,6 +14,8 @@ import sys
 import textwrap
 from typing import TextIO
 
+from ..engine.diagnostics import StoryRuntimeError
+from ..game.session import check_playable
 from ..game.text import chapter_title, paragraphs
 
 EXIT_ENDING, EXIT_DEAD_END, EXIT_INPUT_ENDED = 0, 1, 2
@@ -93,7 +95,9 @@ class PlainGame:
     def take(self, state, choice_id: str):
         from ..engine import choose
 
-        return choose(self.story, state, choice_id)
+        new = choose(self.story, state, choice_id)
+        check_playable(self.story, new)  # a fault in the story: stay where we are
+        return new
 
     def after_ending(self, state):
         """The state to go on from after an ending, or None to stop."""
@@ -110,6 +114,11 @@ class PlainGame:
 
         story = self.story
         state = self.start()
+        try:
+            check_playable(story, state)
+        except StoryRuntimeError as e:
+            print(f"The story cannot start: {e}", file=self.err)
+            return EXIT_DEAD_END
         self.say(story.title)
         if story.author:
             self.say(f"by {story.author}")
@@ -145,7 +154,12 @@ class PlainGame:
                 self.stopped(state)
                 return EXIT_INPUT_ENDED
             self.say()
-            state = self.take(state, choices[picked - 1].id)
+            try:
+                state = self.take(state, choices[picked - 1].id)
+            except StoryRuntimeError as e:
+                self.say(f"The story cannot go on that way: {e}")
+                self.say("Nothing has changed: you are where you were. Pick another choice.")
+                self.say()
 
     def stopped(self, state) -> None:
         scene = self.story.scenes[state.scene]

@@ -3,7 +3,6 @@ and seed type, kept in the data dir (speedrun/). Timing is compared by IGT."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,9 +88,13 @@ class Records:
             moved = set_aside(self.path)
             self.problem = f"{self.path.name} could not be read ({e}); it was set aside as {moved.name if moved else '?'}"
             return {"version": 1, "categories": {}}
-        if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
+        why = _records_problem(data)
+        if why is not None:
             moved = set_aside(self.path)
-            self.problem = f"{self.path.name} was not a records file; it was set aside"
+            self.problem = (
+                f"{self.path.name} was not a records file ({why}); it was set aside"
+                f"{' as ' + moved.name if moved else ''}"
+            )
             return {"version": 1, "categories": {}}
         return data
 
@@ -222,11 +225,63 @@ class Records:
         return rows
 
 
+RUN_FILE_MAX_BYTES = 16 * 1024 * 1024
+MAX_MS = 10**11  # three years, in milliseconds
+
+
 def load_run_file(path: Path) -> dict:
+    """A run file's JSON, read with the bounds of engine/jsonio.py (its
+    fields are checked by verify); ValueError saying why it cannot be read."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        data = read_json(Path(path), RUN_FILE_MAX_BYTES)
+    except OSError as e:
+        raise ValueError(f"{path}: cannot read the run file: {e.strerror or e}") from None
+    except Unreadable as e:
         raise ValueError(f"{path}: cannot read the run file: {e}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a run file: expected a JSON object")
+    return data
+
+
+def _ms(v: Any) -> bool:
+    return v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_MS)
+
+
+def _records_problem(data: Any) -> str | None:
+    """Why a records document is not one this game wrote, or None."""
+    if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
+        return "no categories"
+    for key, e in data["categories"].items():
+        where = f"category {key[:40]!r}"
+        if not isinstance(e, dict):
+            return f"{where} is damaged"
+        attempts = e.get("attempts", 0)
+        if not (_ms(attempts) and attempts is not None):
+            return f"{where}: its attempts are not a count"
+        pb = e.get("pb")
+        if pb is not None:
+            if not isinstance(pb, dict) or not _ms(pb.get("igt_ms")) or not _ms(pb.get("rta_ms")):
+                return f"{where}: its personal best is damaged"
+            splits = pb.get("splits", [])
+            if not isinstance(splits, list) or not all(
+                isinstance(x, dict) and _ms(x.get("igt_ms")) for x in splits
+            ):
+                return f"{where}: its personal best's splits are damaged"
+        for field in ("golds", "golds_rta"):
+            golds = e.get(field, [])
+            if not isinstance(golds, list) or not all(_ms(g) for g in golds):
+                return f"{where}: its {field} are damaged"
+        recent = e.get("recent", [])
+        if not isinstance(recent, list) or not all(
+            isinstance(r, dict) and _ms(r.get("igt_ms")) and _ms(r.get("rta_ms")) for r in recent
+        ):
+            return f"{where}: its recent runs are damaged"
+        practice = e.get("practice", {})
+        if not isinstance(practice, dict) or not all(
+            _ms(v) and v is not None for v in practice.values()
+        ):
+            return f"{where}: its practice bests are damaged"
+    return None
 
 
 __all__ = ["Comparison", "Records", "SplitEvent", "delta_colour", "load_run_file", "segment_times"]

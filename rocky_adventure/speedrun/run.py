@@ -20,6 +20,7 @@ from .. import __version__
 from ..engine import Story, available_choices, choose, new_game
 from ..engine.rng import random_seed
 from ..engine.state import State
+from ..game.session import check_playable
 from .timer import Clock, RunTimer, ms
 
 RUN_FORMAT = "rocky-adventure-run"
@@ -193,6 +194,7 @@ class Run:
         if choice_id == RESTART:
             return self.restart_story()
         state = choose(self.story, self.state, choice_id)  # raises IllegalChoice
+        check_playable(self.story, state)  # a fault in the story: the run stays where it was
         if self.timer.started_at is None:  # the start trigger: this choice is at 0 ms
             self.timer.start()
             igt = rta = 0

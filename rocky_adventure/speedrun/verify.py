@@ -13,6 +13,7 @@ from typing import Any
 from ..engine import Story, new_game
 from ..engine.replay import StopKind, replay
 from ..engine.state import State
+from .records import MAX_MS
 from .run import (
     RESTART,
     RUN_FORMAT,
@@ -62,7 +63,7 @@ def _entries(choices: list[Any]) -> list[Entry]:
         ):
             raise _Reject(f"choice {i} is damaged: expected [scene, choice, igt_ms, rta_ms]")
         scene, cid, igt, rta = entry
-        if igt < 0 or rta < 0 or igt > rta:
+        if igt < 0 or rta < 0 or igt > rta or rta > MAX_MS:
             raise _Reject(f"choice {i}: impossible times (IGT {igt} ms, RTA {rta} ms)")
         if igt < prev[0] or rta < prev[1]:
             raise _Reject(f"choice {i}: time goes backwards")

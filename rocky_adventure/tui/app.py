@@ -26,6 +26,7 @@ from ..game.files import Writer
 from ..game.saves import AUTOSAVE, SaveError, format_play_time
 from ..game.settings import Settings, load_settings, save_settings
 from ..game.storage import Storage
+from .safe import install as install_terminal_boundary
 from .themes import THEMES
 from .title import TitleScreen
 
@@ -62,6 +63,7 @@ class RockyApp(App[int]):
         (tests); `data_dir` None keeps nothing on disk; `clock`/`monotonic`
         and motion=False freeze time for snapshots."""
         super().__init__()
+        install_terminal_boundary()  # every string shown passes terminal_safe (tui/safe.py)
         self.loader = loader
         self.start = start  # an engine.start.Start: --from/--set
         self.story = story
@@ -265,7 +267,8 @@ class RockyApp(App[int]):
         self.load_slot(AUTOSAVE)
 
     def load_slot(self, slot: str) -> None:
-        from ..game.session import Session
+        from ..engine import StoryRuntimeError
+        from ..game.session import Session, check_playable
 
         if self.storage is None:
             return
@@ -275,6 +278,17 @@ class RockyApp(App[int]):
         except SaveError as e:
             self.notify(str(e), title="Could not load", severity="error", timeout=10, markup=False)
             self.refresh_title()
+            return
+        try:
+            check_playable(self.story, loaded.state)
+        except StoryRuntimeError as e:  # the save is fine; the story fails where it is
+            self.notify(
+                f"The story fails at this save's scene: {e}",
+                title="Could not load",
+                severity="error",
+                timeout=12,
+                markup=False,
+            )
             return
         session = Session.from_save(self.story, loaded, self.storage, self.monotonic)
         self.start_session(session)

@@ -231,8 +231,8 @@ class GameScreen(SizeAware, Screen):
         except StoryError as e:  # a fault in the story (say, no branch of `next` holds)
             self.app.bell()
             self.notify(
-                str(e),
-                title="The story cannot go on here",
+                f"{e}\nNothing has changed: you are where you were.",
+                title="The story cannot go on that way",
                 severity="error",
                 timeout=12,
                 markup=False,
