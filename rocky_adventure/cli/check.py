@@ -16,6 +16,7 @@ from .common import (
     load_from_args,
     story_args,
     story_from_args,
+    warn_skipped,
 )
 
 FORMATS = ("text", "json", "github")
@@ -96,6 +97,7 @@ def run_check(args: argparse.Namespace) -> int:
                 n = len(diags)
                 print(f"{name}: {n} error{'s' if n != 1 else ''}")
             continue
+        warn_skipped(story)
         diags = L.apply_levels(L.lint(story, budget), story.lint_levels, overrides, args.strict)
         c = counts(diags)
         failed = failed or c["error"] > 0

@@ -110,9 +110,17 @@ def load_from_args(args: argparse.Namespace, path: str | None = None) -> Story:
     from ..engine import StoryLoadError
 
     try:
-        return story_from_args(args, path)
+        story = story_from_args(args, path)
     except StoryLoadError as e:
         raise CommandError(*load_error_lines(e)) from None
+    warn_skipped(story)
+    return story
+
+
+def warn_skipped(story: Story) -> None:
+    """Say on standard error what loading skipped (a broken installed pack)."""
+    for warning in story.warnings:
+        print(f"rocky-adventure: warning: {warning}", file=sys.stderr)
 
 
 def load_error_lines(e: Exception) -> list[str]:

@@ -25,6 +25,7 @@ from .common import (
     data_dir,
     installed_dir,
     load_error_lines,
+    load_from_args,
     seed_arg,
     story_args,
     story_from_args,
@@ -129,12 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> Story:
-    from ..engine import StoryLoadError
-
-    try:
-        return story_from_args(args)
-    except StoryLoadError as e:
-        raise CommandError(*load_error_lines(e)) from None
+    return load_from_args(args)
 
 
 def _start(story: Story | None, opts: PlayOptions) -> Start | None:

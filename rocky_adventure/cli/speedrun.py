@@ -217,9 +217,15 @@ def plain_speedrun(story, opts, data) -> int:
     width = (
         min(shutil.get_terminal_size((80, 24)).columns - 1, 100) if sys.stdout.isatty() else None
     )
-    return run_plain_speedrun(
-        story, category, opts.seed, data, sys.stdin, sys.stdout, sys.stderr, width
-    )
+    from ..game.lock import DataDirBusy, DataDirLock
+
+    try:
+        with DataDirLock(data):  # the records and run files: one game at a time
+            return run_plain_speedrun(
+                story, category, opts.seed, data, sys.stdin, sys.stdout, sys.stderr, width
+            )
+    except DataDirBusy as e:
+        raise CommandError(f"rocky-adventure: {e}") from None
 
 
 def speedrun_factory(opts, data):

@@ -62,16 +62,29 @@ def load_story(
     """The story folder `root` (default: the bundled story) with its branch
     packs: see the module's docstring."""
     story = load_base_story(root, cache=cache, cache_dir=cache_dir)
-    chosen: list[tuple[Path, bool]] = [(Path(p), True) for p in packs]
-    seen = {_real(p) for p, _ in chosen}
-    for p in installed_packs(installed):
-        if _real(p) not in seen:
-            chosen.append((p, False))
-    if not chosen:
+    given = [Path(p) for p in packs]
+    seen = {_real(p) for p in given}
+    more = [p for p in installed_packs(installed) if _real(p) not in seen]
+    if not given and not more:
         return story
+    from .diagnostics import StoryLoadError
     from .packs import apply_packs  # only now the YAML parser and the pack builder
 
-    return apply_packs(story, chosen)
+    if given:  # a pack the command names must load: its errors are the command's
+        story = apply_packs(story, [(p, True) for p in given])
+    warnings = list(story.warnings)
+    for p in more:  # an installed pack that is broken is skipped, with a word
+        try:
+            story = apply_packs(story, [(p, False)])
+        except StoryLoadError as e:
+            first = e.diagnostics[0].format() if e.diagnostics else ""
+            n = len(e.diagnostics)
+            warnings.append(
+                f"the installed pack {p.name!r} ({p}) was skipped: it has "
+                f"{n} error{'s' if n != 1 else ''} ({first}); fix it, remove it, "
+                f"or start with --no-installed-packs"
+            )
+    return story._replace(warnings=tuple(warnings)) if warnings else story
 
 
 def _real(p: Path) -> str:

@@ -144,6 +144,8 @@ class Story(NamedTuple):
     lint_levels: dict[str, str]
     var_index: dict[str, int]
     packs: tuple[PackInfo, ...] = ()  # the branch packs applied, in order
+    # what loading skipped and the player should hear of (an installed pack that is broken)
+    warnings: tuple[str, ...] = ()
 
     def var(self, name: str) -> Variable:
         return self.variables[self.var_index[name]]

@@ -65,6 +65,8 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
     errors: list[Diagnostic] = []
     names: dict[str, str] = {}  # pack name -> its manifest
     h = hashlib.sha256(story.hash.encode())
+    before = story.packs
+    names.update({p.name: f"the pack {p.name!r} loaded before" for p in story.packs})
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -126,6 +128,8 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
             gc.enable()
     if errors:
         raise StoryLoadError(errors)
+    if story.packs == before:  # nothing applied (packs for other stories): the same story
+        return story
     return story._replace(hash=h.hexdigest())
 
 

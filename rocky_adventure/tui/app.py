@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .dialogs import Slots
 
 from ..game.files import Writer
+from ..game.lock import DataDirBusy, DataDirLock
 from ..game.saves import AUTOSAVE, SaveError, format_play_time
 from ..game.settings import Settings, load_settings, save_settings
 from ..game.storage import Storage
@@ -73,6 +74,7 @@ class RockyApp(App[int]):
         self.monotonic = monotonic
         self.motion = motion  # False: nothing changes on screen by itself (snapshots, benchmarks)
         self.writer = Writer(delay=0.1)  # after the frame that shows the scene
+        self.lock = DataDirLock(self.data_dir or Path())
         self.settings = settings or (load_settings(self.data_dir) if self.data_dir else Settings())
         self.storage: Storage | None = None
         self.session: Session | None = None
@@ -91,6 +93,12 @@ class RockyApp(App[int]):
 
     # -- loading the story
     def on_mount(self) -> None:
+        if self.data_dir is not None:  # one game at a time per data dir (game/lock.py)
+            try:
+                self.lock.acquire()
+            except DataDirBusy as e:
+                self._load_failed(None, str(e))
+                return
         self.check_size()
         self.set_interval(
             1.0, self.report_write_errors
@@ -144,6 +152,8 @@ class RockyApp(App[int]):
         gc.freeze()
         self.story = story
         self.title = story.title
+        for warning in story.warnings:  # a broken installed pack was skipped
+            self.notify(warning, title="A pack was skipped", severity="warning", timeout=15, markup=False)
         if self.data_dir is not None:
             self.storage = Storage(self.data_dir, story.id, self.writer, self.clock)
         self.refresh_title()
@@ -171,6 +181,7 @@ class RockyApp(App[int]):
         import gc
 
         self.writer.flush()  # however the app ends, what was handed to the writer is written
+        self.lock.release()
         gc.unfreeze()  # what this app kept may be collected once it has gone
 
     # -- the size notice
