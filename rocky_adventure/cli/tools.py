@@ -310,26 +310,62 @@ def _setup_graph(p) -> None:
         help="dot (Graphviz) or mermaid (default: dot, or from --output's extension)",
     )
     p.add_argument("--chapter", metavar="ID", help="only the scenes of this chapter")
+    p.add_argument("--around", metavar="SCENE", help="only the scenes near this one (see --depth)")
+    p.add_argument(
+        "--depth",
+        type=int,
+        default=2,
+        metavar="N",
+        help="with --around: scenes at most N choices away, forwards or back (default 2)",
+    )
+    p.add_argument(
+        "--pack-only", action="store_true", help="only the scenes of the branch packs loaded"
+    )
     p.add_argument(
         "--output",
         "-o",
         metavar="FILE",
-        help="write here; .svg/.png/.pdf are drawn with Graphviz's dot when it is installed",
+        help="write here; .svg/.png/.pdf are drawn with Graphviz's dot when it is installed; "
+        "a Mermaid graph too large for one file is split into FILE, FILE-2, ...",
     )
 
 
 def cmd_graph(args) -> int:
-    from ..tools.graph import render_with_dot, to_dot, to_mermaid
+    from ..tools.graph import mermaid_parts, render_with_dot, select, to_dot
 
     story = load_from_args(args)
     out = args.output
     ext = out.rsplit(".", 1)[-1].lower() if out and "." in out else ""
     fmt = args.format or ("mermaid" if ext in ("mmd", "mermaid", "md") else "dot")
+    if args.depth < 0:
+        print("--depth must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        text = (to_mermaid if fmt == "mermaid" else to_dot)(story, args.chapter)
+        scenes = select(story, args.chapter, args.around, args.depth, args.pack_only)
     except ValueError as e:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE
+    what = args.chapter or (f"around {args.around}" if args.around else "")
+    if fmt == "mermaid":
+        parts = mermaid_parts(story, scenes)
+        if len(parts) > 1:
+            stem, dot, suffix = out.rpartition(".") if out and "." in out else (out, "", "")
+            for i, part in enumerate(parts, 1):
+                if out:
+                    name = out if i == 1 else f"{stem}-{i}{dot}{suffix}"
+                    write_or_print(part.rstrip("\n"), name)
+                else:
+                    print(f"%% part {i} of {len(parts)}")
+                    print(part.rstrip("\n"))
+            print(
+                f"the graph is larger than Mermaid's limits (50,000 characters, 500 edges): "
+                f"{len(parts)} parts" + (f", {out} and the files after it" if out else ""),
+                file=sys.stderr,
+            )
+            return EXIT_OK
+        text = parts[0]
+    else:
+        text = to_dot(story, scenes, what)
     if out and ext in ("svg", "png", "pdf", "jpg", "jpeg", "gif") and fmt == "dot":
         try:
             render_with_dot(text, out)
