@@ -20,6 +20,7 @@ from ..engine.model import Story
 from ..engine.play import CONTINUE, Cursor
 from ..engine.rng import Random
 from ..engine.text import Branches
+from ..game.text import paragraphs
 
 BATCH = 100
 DEFAULT_STEP_LIMIT = 5_000
@@ -51,6 +52,12 @@ class Batch:
     taken: set = field(default_factory=set)  # (scene id, choice id)
     unfinished: dict = field(default_factory=lambda: {"dead_end": 0, "step_limit": 0, "error": 0})
     errors: list = field(default_factory=list)
+    failed: int = 0  # every failed run, listed in `errors` or not
+    # repetition: (seed, paragraphs shown, of them shown before in the run) per run
+    repeats: list = field(default_factory=list)
+    scene_repeats: dict = field(default_factory=dict)  # scene id -> paragraphs it repeated
+    # ending id -> (seed, choices): the first run of the batch that reached it
+    witnesses: dict = field(default_factory=dict)
 
 
 def play_batch(
@@ -67,6 +74,7 @@ def play_batch(
     endings = out.endings
     scenes = out.scenes
     cont = CONTINUE
+    scene_repeats = out.scene_repeats
     for seed in seeds:
         out.runs += 1
         c = Cursor.start(story, seed)
@@ -75,9 +83,23 @@ def play_batch(
         steps = 0
         kind = None
         msg = ""
+        seen_paras: set[str] = set()
+        shown = repeated = 0
+
+        def read(scene_id: str, text: str) -> None:
+            """Count the paragraphs shown, and those this run showed before."""
+            nonlocal shown, repeated
+            for para in paragraphs(text):
+                shown += 1
+                if para in seen_paras:
+                    repeated += 1
+                    scene_repeats[scene_id] = scene_repeats.get(scene_id, 0) + 1
+                else:
+                    seen_paras.add(para)
+
         try:
-            if render and c.scene.text.plain is None:
-                touch(c.scene.text.parts, c)
+            if render:
+                read(c.scene.id, c.scene.text.render(c))
             while c.ending is None:
                 opts = c.options()
                 if not opts:
@@ -100,18 +122,23 @@ def play_batch(
                 taken_ids.add(id(c.scene.next if pick is cont else pick))
                 c.take(pick)
                 steps += 1
-                if render and c.scene.text.plain is None:
-                    touch(c.scene.text.parts, c)
+                if render:
+                    read(c.scene.id, c.scene.text.render(c))
             else:
                 endings[c.ending] = endings.get(c.ending, 0) + 1
+                if c.ending not in out.witnesses:
+                    out.witnesses[c.ending] = (seed, [cid for _, cid in c.path])
                 if render:
                     touch(story.endings[c.ending].epilogue.parts, c)
         except StoryRuntimeError as e:
             kind, msg = "error", str(e)
+        if render:
+            out.repeats.append((seed, shown, repeated))
         out.steps += steps
         scenes.update(c.visits)
         out.taken.update(c.path)
         if kind is not None:
+            out.failed += 1
             out.unfinished[kind] += 1
             if len(out.errors) < MAX_REPORTED_ERRORS:
                 out.errors.append(
@@ -178,8 +205,19 @@ def report(
     unfinished = {"dead_end": 0, "step_limit": 0, "error": 0}
     errors: list = []
     steps = 0
+    failed = 0
+    repeats: list = []
+    scene_repeats: dict[str, int] = {}
+    witnesses: dict[str, tuple[int, list[str]]] = {}
     for b in results:
         steps += b.steps
+        failed += b.failed
+        repeats.extend(b.repeats)
+        for sid, n in b.scene_repeats.items():
+            scene_repeats[sid] = scene_repeats.get(sid, 0) + n
+        for e, (wseed, wchoices) in b.witnesses.items():
+            if e not in witnesses or wseed < witnesses[e][0]:
+                witnesses[e] = (wseed, wchoices)
         for e, n in b.endings.items():
             endings[e] += n
         scenes |= b.scenes
@@ -229,6 +267,34 @@ def report(
             },
         },
         "errors": errors[:MAX_REPORTED_ERRORS],
+        "errors_left_out": max(0, failed - min(len(errors), MAX_REPORTED_ERRORS)),
+        "repetition": repetition(repeats, scene_repeats),
+        "witnesses": {e: {"seed": w[0], "choices": w[1]} for e, w in sorted(witnesses.items())},
+    }
+
+
+def repetition(repeats: list, scene_repeats: dict[str, int]) -> dict | None:
+    """Per run, the share of the paragraphs shown that the run had already
+    shown: the median and the worst run, and the scenes that repeat most.
+    None when text was not rendered (--no-render)."""
+    if not repeats:
+        return None
+    shares = sorted(
+        (round(100.0 * rep / shown, 2) if shown else 0.0, seed, shown, rep)
+        for seed, shown, rep in repeats
+    )
+    median = shares[len(shares) // 2] if len(shares) % 2 else None
+    if median is None:
+        lo, hi = shares[len(shares) // 2 - 1], shares[len(shares) // 2]
+        median_pct = round((lo[0] + hi[0]) / 2, 2)
+    else:
+        median_pct = median[0]
+    worst = max(shares, key=lambda x: (x[0], -x[1]))
+    top = sorted(scene_repeats.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    return {
+        "median_percent": median_pct,
+        "worst": {"seed": worst[1], "percent": worst[0], "shown": worst[2], "repeated": worst[3]},
+        "scenes": [{"scene": sid, "repeated": n} for sid, n in top],
     }
 
 
@@ -267,6 +333,32 @@ def format_report(r: dict, elapsed: float | None = None) -> str:
                 f", ... ({len(never) - 30} more)" if len(never) > 30 else ""
             )
             out.append(f"  {what}: {shown}")
+    rep = r.get("repetition")
+    if rep:
+        out.append("")
+        w = rep["worst"]
+        out.append(
+            f"repetition: the median run repeats {rep['median_percent']}% of the paragraphs it "
+            f"shows; the worst {w['percent']}% (seed {w['seed']}: {w['repeated']} of {w['shown']})"
+        )
+        if rep["scenes"]:
+            out.append(
+                "  repeating most: "
+                + ", ".join(f"{x['scene']} ({x['repeated']})" for x in rep["scenes"][:8])
+            )
+    if r.get("witnesses"):
+        out.append("")
+        out.append(
+            "a run to each ending reached (all its choices: --json; replay: rocky-adventure "
+            "transcript --seed S --choices ...):"
+        )
+        width = max(len(e) for e in r["witnesses"])
+        for e, w in r["witnesses"].items():
+            choices = ",".join(w["choices"])
+            if len(choices) > 60:
+                choices = choices[:57].rsplit(",", 1)[0] + ",..."
+            n = len(w["choices"])
+            out.append(f"  {e.ljust(width)}  seed {w['seed']:<6} {n:>4} choices  {choices}")
     if r["errors"]:
         out.append("")
         out.append(
@@ -275,4 +367,8 @@ def format_report(r: dict, elapsed: float | None = None) -> str:
         for e in r["errors"]:
             out.append(f"  seed {e['seed']}: {e['kind']}: {e['message']}")
             out.append(f"    choices: {','.join(e['choices'])}")
+        if r.get("errors_left_out"):
+            out.append(
+                f"  ... and {r['errors_left_out']} more failed runs not listed (--json has the same 20)"
+            )
     return "\n".join(out)
