@@ -83,6 +83,7 @@ def run_check(args: argparse.Namespace) -> int:
     fmt = args.format
     reports: list[dict[str, Any]] = []
     failed = False
+    given = {str(Path(p)): Path(p).name for p in getattr(args, "packs", None) or ()}
     for path in args.stories or [None]:
         name = path or "the bundled story"
         try:
@@ -90,7 +91,16 @@ def run_check(args: argparse.Namespace) -> int:
         except StoryLoadError as e:
             diags = e.diagnostics
             failed = True
-            reports.append({"story": name, "ok": False, **counts(diags), "diagnostics": diags})
+            reports.append(
+                {
+                    "story": name,
+                    "ok": False,
+                    "packs": [],
+                    **counts(diags),
+                    "diagnostics": diags,
+                    "pack_of": given,
+                }
+            )
             if fmt == "text":
                 for d in diags:
                     print(d.format())
@@ -101,27 +111,54 @@ def run_check(args: argparse.Namespace) -> int:
         diags = L.apply_levels(L.lint(story, budget), story.lint_levels, overrides, args.strict)
         c = counts(diags)
         failed = failed or c["error"] > 0
-        reports.append({"story": name, "ok": c["error"] == 0, **c, "diagnostics": diags})
+        packs = [{"name": p.name, "version": p.version, "title": p.title} for p in story.packs]
+        roots = {p.root: p.name for p in story.packs if p.root}
+        reports.append(
+            {
+                "story": name,
+                "ok": c["error"] == 0,
+                "packs": packs,
+                **c,
+                "diagnostics": diags,
+                "pack_of": roots,
+            }
+        )
         if fmt == "text":
             for d in diags:
                 print(d.format())
             found = ", ".join(plural(c[k], k) for k in ("error", "warning", "info") if c[k])
             head = "ok" if not c["error"] else "failed"
+            with_packs = (
+                " with the pack"
+                + ("s " if len(packs) > 1 else " ")
+                + ", ".join(f"{p['name']} {p['version']}".rstrip() for p in packs)
+                if packs
+                else ""
+            )
             print(
-                f"{name}: {head} ({len(story.scenes)} scenes, {len(story.endings)} endings, "
-                f"{len(story.variables)} variables){'; ' + found if found else ''}"
+                f"{name}{with_packs}: {head} ({len(story.scenes)} scenes, {len(story.endings)} "
+                f"endings, {len(story.variables)} variables){'; ' + found if found else ''}"
             )
     if fmt == "json":
         print(
             json.dumps(
-                [{**r, "diagnostics": [d.to_json() for d in r["diagnostics"]]} for r in reports],
+                [
+                    {
+                        **{k: v for k, v in r.items() if k != "pack_of"},
+                        "diagnostics": [
+                            {**d.to_json(), "pack": _pack_of(d.file, r["pack_of"])}
+                            for d in r["diagnostics"]
+                        ],
+                    }
+                    for r in reports
+                ],
                 indent=2,
             )
         )
     elif fmt == "github":
         for r in reports:
             for d in r["diagnostics"]:
-                print(L.github(d))
+                print(L.github(d, _pack_of(d.file, r["pack_of"])))
             print(f"{r['story']}: {plural(r['error'], 'error')}, {plural(r['warning'], 'warning')}")
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -160,3 +197,11 @@ def run_schema(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_OK
+
+
+def _pack_of(file: str, roots: dict[str, str]) -> str | None:
+    """The name of the pack a diagnostic's file belongs to, or None (the story)."""
+    for root, name in roots.items():
+        if file == root or file.startswith(root.rstrip("/") + "/"):
+            return name
+    return None

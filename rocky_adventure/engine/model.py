@@ -126,6 +126,7 @@ class PackInfo(NamedTuple):
     title: str
     version: str
     hash: str  # sha256 over the pack's files
+    root: str = ""  # the pack's folder as given (the start of its files' names in diagnostics)
 
 
 class Story(NamedTuple):

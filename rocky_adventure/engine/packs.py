@@ -121,7 +121,9 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
             files_meta = story.files + tuple(
                 StoryFile(f"@{name}/{rel}", hashlib.sha256(data).hexdigest()) for rel, data in files
             )
-            info = PackInfo(name, str(mv.get("title", name)), str(mv.get("version", "")), digest)
+            info = PackInfo(
+                name, str(mv.get("title", name)), str(mv.get("version", "")), digest, str(path)
+            )
             story = new._replace(files=files_meta, packs=(*story.packs, info))
     finally:
         if enabled:

@@ -557,6 +557,10 @@ def code_names() -> dict[str, str]:
     return {**{c: k.name for c, k in CODES.items()}, **{c: k.name for c, k in LINTS.items()}}
 
 
-def github(d: Diagnostic) -> str:
-    """A GitHub Actions workflow command, with the code's name as title."""
-    return d.github(code_names())
+def github(d: Diagnostic, pack: str | None = None) -> str:
+    """A GitHub Actions workflow command, with the code's name (and the
+    pack the file belongs to) as title."""
+    names = code_names()
+    if pack is not None:
+        names = {d.code: f"{names.get(d.code, 'story')} (pack {pack})"}
+    return d.github(names)

@@ -67,7 +67,45 @@ def story_stats(story: Story) -> dict:
         c["branching_factor"] = (
             round(c["choices"] / c["choice_points"], 2) if c["choice_points"] else 0.0
         )
-    return {"story": story.id, "title": story.title, "chapters": chapters, "total": total}
+    return {
+        "story": story.id,
+        "title": story.title,
+        "chapters": chapters,
+        "total": total,
+        "packs": pack_stats(story),
+    }
+
+
+def pack_stats(story: Story) -> dict[str, dict[str, Any]]:
+    """What each branch pack adds: its scenes, the choices in them and those
+    it hooks into the story's scenes, words, endings and variables."""
+    out: dict[str, dict[str, Any]] = {}
+    for p in story.packs:
+        pre = p.name + "."
+        mine = [sc for sc in story.scenes.values() if sc.id.startswith(pre)]
+        hooks = [
+            c
+            for sc in story.scenes.values()
+            if not sc.id.startswith(pre)
+            for c in (sc.choices or ())
+            if c.id.startswith(pre)
+        ]
+        words = sum(template_words(sc.text) for sc in mine)
+        words += sum(template_words(c.text) for sc in mine for c in (sc.choices or ()))
+        words += sum(template_words(c.text) for c in hooks)
+        endings = [e for e in story.endings.values() if e.id.startswith(pre)]
+        words += sum(template_words(e.epilogue) for e in endings)
+        out[p.name] = {
+            "title": p.title,
+            "version": p.version,
+            "scenes": len(mine),
+            "choices": sum(len(sc.choices or ()) for sc in mine),
+            "hooks": len(hooks),
+            "words": words,
+            "endings": len(endings),
+            "variables": sum(1 for v in story.variables if v.name.startswith(pre)),
+        }
+    return out
 
 
 def format_stats(s: dict) -> str:
@@ -86,4 +124,10 @@ def format_stats(s: dict) -> str:
     out = [f"{s['title']} ({s['story']})", line(list(heads)), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
     out.append(f"words include {t['epilogue_words']} in epilogues; {t['variables']} variables")
+    for name, p in s.get("packs", {}).items():
+        out.append(
+            f"pack {name} {p['version']}: {p['scenes']} scenes, {p['choices']} choices and "
+            f"{p['hooks']} hooked into the story, {p['words']} words, {p['endings']} endings, "
+            f"{p['variables']} variables (included above)"
+        )
     return "\n".join(out)

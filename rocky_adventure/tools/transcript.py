@@ -149,6 +149,8 @@ def transcript(story: Story, seed: int, choices: list[str]) -> tuple[str, str | 
             out.append(
                 f"(stopped in scene {last.scene!r} after {len(choices)} choices; the story goes on)"
             )
+            for o in available_choices(story, last):
+                out.append(f"  [{o.id}] {label(o, last)}")
             out.append("")
     except StoryRuntimeError as e:  # a fault inside the text itself
         error = str(e)
