@@ -20,14 +20,39 @@ if TYPE_CHECKING:
     from ..tools.dev import DevSession
 
 
+NAME_WIDTH = 20
+
+
+def _name(name: str) -> str:
+    """A name in its column, cut with an ellipsis when too long, and always
+    followed by a gap, so a long pack variable never runs into its value."""
+    if len(name) > NAME_WIDTH:
+        name = name[: NAME_WIDTH - 1] + "\u2026"
+    return f"{name:<{NAME_WIDTH}} "
+
+
 def debug_content(story, state) -> Content:
-    parts: list = [("variables\n", "bold $accent")]
-    for var in story.variables:
-        parts.append((f"{var.name:<18}", "$text-muted"))
-        parts.append(f"{format_value(state.v[var.index])}\n")
-    parts.append(("\nvisits\n", "bold $accent"))
+    """The variables (the packs' first, under their pack's name, since those
+    are what an author in dev mode is working on), then visit counts."""
+    parts: list = []
+    packs = [p.name for p in story.packs]
+    groups = [
+        (f"pack {p}", [v for v in story.variables if v.name.startswith(p + ".")]) for p in packs
+    ]
+    own = [v for v in story.variables if not any(v.name.startswith(p + ".") for p in packs)]
+    groups.append(("variables", own))
+    for title, variables in groups:
+        if not variables:
+            continue
+        parts.append((f"{title}\n", "bold $accent"))
+        for var in variables:
+            shown = var.name.split(".", 1)[1] if title.startswith("pack ") else var.name
+            parts.append((_name(shown), "$text-muted"))
+            parts.append(f"{format_value(state.v[var.index])}\n")
+        parts.append("\n")
+    parts.append(("visits\n", "bold $accent"))
     for scene, n in sorted(state.visits.items(), key=lambda kv: (-kv[1], kv[0]))[:40]:
-        parts.append((f"{scene:<24}", "$text-muted"))
+        parts.append((_name(scene), "$text-muted"))
         parts.append(f"{n}\n")
     parts.append(("\n", ""))
     parts.append((f"scene {state.scene} · turn {state.turns} · seed {state.seed}", "$text-muted"))

@@ -60,3 +60,20 @@ def test_transcript_lists_the_choices_open_where_it_stops(capsys):
     assert (
         out.index("[swing] Throw the big right hand") > stop and "[box] Box carefully" in out[stop:]
     )
+
+
+def test_the_dev_panel_lists_pack_variables_first_and_apart_from_their_values(tmp_path):
+    from rocky_adventure.engine import load_story, new_game
+    from rocky_adventure.tui.dev import NAME_WIDTH, debug_content
+
+    long = BRANCH.replace("grit", "a_very_long_grit_counter_name")
+    manifest_pack = make_pack(tmp_path / "montage", branch=long)
+    text = (
+        (manifest_pack / "pack.yaml").read_text().replace("grit", "a_very_long_grit_counter_name")
+    )
+    (manifest_pack / "pack.yaml").write_text(text)
+    story = load_story(TINY, [manifest_pack], cache=False)
+    plain = debug_content(story, new_game(story, 1)).plain
+    assert plain.index("pack montage") < plain.index("variables") < plain.index("visits")
+    line = next(x for x in plain.splitlines() if x.startswith("a_very_long"))
+    assert line[NAME_WIDTH - 1] == "\u2026" and line[NAME_WIDTH] == " " and line.endswith(" 0")
