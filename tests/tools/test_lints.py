@@ -26,6 +26,11 @@ def test_every_code_is_documented():
     for code, lint_ in LINTS.items():
         assert f"## {code}" in doc, code
         assert lint_.name in doc
+    from rocky_adventure.engine.diagnostics import CODES
+
+    for code, c in CODES.items():  # the loader's codes too, each with an example and a fix
+        section = doc.split(f"## {code} {c.name}\n", 1)[1].split("\n## ", 1)[0]
+        assert "```" in section and "**Fix:**" in section, code
 
 
 # RA101 unreachable scene ------------------------------------------------------
