@@ -16,7 +16,11 @@ from typing import Any, Protocol, TypeAlias
 from .diagnostics import StoryRuntimeError
 
 MAX_LENGTH = 500
+# Operators inside one another (not, -, and/or, comparisons, arithmetic,
+# `if ... else`), and brackets inside one another: type-checking, compiling
+# and evaluating an expression recurse once a level.
 MAX_DEPTH = 32
+_TOO_DEEP = f"expression is nested more than {MAX_DEPTH} levels deep (the limit is {MAX_DEPTH})"
 MAX_LITERAL = 10**12
 
 INT, FLOAT, BOOL, STR = "int", "float", "bool", "str"
@@ -97,25 +101,61 @@ def parse(source: str, resolve: Resolver) -> tuple[IR, str, frozenset[str]]:
         raise ExprError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
     if "\n" in text:
         text = " ".join(text.split())
+    if text.count("(") + text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_brackets(text)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
         raise ExprError(f"invalid expression: {e.msg}", max(0, (e.offset or 1) - 1)) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ExprError("expression is nested too deeply") from None
+        raise ExprError(_TOO_DEEP) from None
     reads: set[str] = set()
     ir, typ = _walk(tree.body, resolve, reads, 0)
     return ir, typ, frozenset(reads)
 
 
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+
+
+def _check_brackets(text: str) -> None:
+    """Brackets nested more than MAX_DEPTH deep are an error at the first
+    one too deep. (`ast` drops parentheses, so the tree does not show them,
+    and Python's own limit is 200.) Only called when the text has more than
+    MAX_DEPTH opening brackets: rare, so the exact tokenizer is affordable,
+    and brackets inside string literals do not count."""
+    import io
+    import tokenize
+
+    depth = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type != tokenize.OP:
+                continue
+            if tok.string in _OPENING:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ExprError(
+                        f"expression has brackets nested more than {MAX_DEPTH} levels deep "
+                        f"(the limit is {MAX_DEPTH})",
+                        tok.start[1],
+                    )
+            elif tok.string in _CLOSING:
+                depth -= 1
+    except (tokenize.TokenError, SyntaxError):  # ast.parse reports it
+        pass
+
+
+# Nodes that nest: an operator at level MAX_DEPTH + 1 is an error
+_NESTING = (ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Compare, ast.IfExp)
+
+
 def _walk(n: ast.AST, resolve: Resolver, reads: set[str], depth: int) -> tuple[IR, str]:
-    if depth > MAX_DEPTH:
-        raise ExprError(
-            f"expression is nested more than {MAX_DEPTH} levels deep", getattr(n, "col_offset", 0)
-        )
+    # (depth: how many operators this node is inside of)
+    t = type(n)
+    if depth >= MAX_DEPTH and t in _NESTING:
+        raise ExprError(_TOO_DEEP, getattr(n, "col_offset", 0))
     d = depth + 1
     off = getattr(n, "col_offset", 0)
-    t = type(n)
     if t is ast.Constant:
         assert isinstance(n, ast.Constant)  # (for the type checker: t is its class)
         v = n.value

@@ -48,7 +48,7 @@ from .model import (
     StoryFile,
     Variable,
 )
-from .schema import INVALID, MAX_INT, Ctx, Fields, Source, scalar_value
+from .schema import INVALID, MAX_INT, Ctx, Fields, Source, is_long_int, scalar_value
 from .text import Template, TemplateError, parse_template
 from .yamlio import compose, decode
 
@@ -89,6 +89,10 @@ class _Builder:
         self.var_index: dict[str, int] = {}
         self.variables: list[Variable] = []
         self.scene_ids: dict[str, tuple[str, int, int]] = {}
+        # files refused as a whole (bytes, YAML, anchors and aliases, the top
+        # mapping): what they define is unknown, so references to scenes and
+        # endings that are not found are not reported while there is one
+        self.unread: list[str] = []
 
     # -- helpers -------------------------------------------------------
     def err(self, file: str, line: int, col: int, msg: str, code: str = E_SCHEMA) -> None:
@@ -103,25 +107,32 @@ class _Builder:
         text, errs = decode(data, file)
         if text is None:
             self.errors.extend(errs)
+            self.unread.append(file)
             return None
         self.texts[file] = text
         node, errs = compose(text, file)
         self.errors.extend(errs)
         if node is None:
-            if not errs:
-                if rel == MANIFEST_NAME:
-                    self.err(
-                        file,
-                        1,
-                        1,
-                        "the manifest is empty: expected format, id, title, start and chapters",
-                    )
-                return None
+            if errs:
+                self.unread.append(file)
+            elif rel == MANIFEST_NAME:
+                self.err(
+                    file,
+                    1,
+                    1,
+                    "the manifest is empty: expected format, id, title, start and chapters",
+                )
             return None
         ctx = Ctx(file, self.errors)
         schema = fmt.MANIFEST if rel == MANIFEST_NAME else fmt.SCENE_FILE
+        before = len(self.errors)
         f = schema.load(node, ctx)
-        return f if isinstance(f, Fields) else None
+        if not isinstance(f, Fields):
+            if len(self.errors) == before:  # (the schema reports why; never unsaid)
+                self.err(file, 1, 1, f"expected {schema.expected()}")
+            self.unread.append(file)
+            return None
+        return f
 
     # -- phase two -----------------------------------------------------
     def build(self, files: list[tuple[str, bytes]], digest: str) -> Story:
@@ -218,7 +229,7 @@ class _Builder:
         for scene in scenes.values():
             for ch in scene.exits:
                 for tgt in ch.targets:
-                    if tgt not in scenes and tgt not in self.scene_ids:
+                    if tgt not in scenes and tgt not in self.scene_ids and not self.unread:
                         self.err(
                             ch.file,
                             ch.line,
@@ -227,7 +238,7 @@ class _Builder:
                             E_REF,
                         )
         start = mv.get("start")
-        if start is not None and start not in self.scene_ids:
+        if start is not None and start not in self.scene_ids and not self.unread:
             line, col = manifest.at("start")
             self.err(
                 manifest_file, line, col, self.unknown("start scene", start, self.scene_ids), E_REF
@@ -312,6 +323,15 @@ class _Builder:
     ) -> Any:  # the value (of the variable's type), or INVALID
         if typ == STR:
             return src.text
+        if typ == INT and is_long_int(src):
+            self.err(
+                file,
+                src.line,
+                src.col,
+                f"the default of {name!r} must be between {-MAX_INT} and {MAX_INT}, "
+                f"got a number {len(src.text.lstrip('+-'))} digits long",
+            )
+            return INVALID
         value = scalar_value(src)
         if typ == BOOL:
             if not isinstance(value, bool) or not src.plain:
@@ -329,6 +349,14 @@ class _Builder:
                 src.line,
                 src.col,
                 f"the default of {name!r} must be a whole number, got {src.text!r}",
+            )
+            return INVALID
+        if abs(value) > MAX_INT:
+            self.err(
+                file,
+                src.line,
+                src.col,
+                f"the default of {name!r} must be between {-MAX_INT} and {MAX_INT}, got {value}",
             )
             return INVALID
         if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -595,7 +623,7 @@ class _Builder:
                 )
         else:
             ending = v["ending"]
-            if ending not in endings:
+            if ending not in endings and not self.unread:
                 line, col = f.at("ending")
                 self.err(file, line, col, self.unknown("ending", ending, endings), E_REF)
         return Scene(

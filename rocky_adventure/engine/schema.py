@@ -24,14 +24,20 @@ INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
 # Terminal control characters (C0 but tab and newline, DEL, C1) and the
 # bidirectional overrides that can make text read differently than it is.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Patterns of whole strings. The `^...$` is for the JSON Schema (where `$` is
+# the end of the text); in Python they are only ever used with fullmatch,
+# since re's `$` also matches before a final newline ("gym\n").
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 REF_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$"
 _ID = re.compile(ID_PATTERN)
 _REF = re.compile(REF_PATTERN)
-_INT = re.compile(r"^[-+]?[0-9]+$")
-_FLOAT = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 MAX_INT = 10**12
+# More characters than any number within MAX_INT is written with: such a literal
+# is out of range without converting it (int() of 4,300 digits or more raises)
+MAX_INT_CHARS = 100
 # A plain scalar's style: None from the Python parser, "" from libyaml's.
 _PLAIN = (None, "")
 
@@ -135,7 +141,7 @@ class Str(_Scalar):
         if n is None:
             return INVALID
         v = n.value
-        if self._re is not None and not self._re.match(v):
+        if self._re is not None and not self._re.fullmatch(v):
             ctx.err(node, f"expected {self.what}, got {v!r}")
             return INVALID
         if self.control:
@@ -172,8 +178,15 @@ class Int(_Scalar):
         n = self.scalar(node, ctx)
         if n is None:
             return INVALID
-        if n.style not in _PLAIN or not _INT.match(n.value):
+        if n.style not in _PLAIN or not _INT.fullmatch(n.value):
             ctx.err(node, f"expected a whole number, got {kind_name(node)}")
+            return INVALID
+        if len(n.value) > MAX_INT_CHARS:
+            ctx.err(
+                node,
+                f"expected a number between {-MAX_INT} and {MAX_INT}, "
+                f"got a number {len(n.value.lstrip('+-'))} digits long",
+            )
             return INVALID
         v = int(n.value)
         if abs(v) > MAX_INT:
@@ -238,18 +251,24 @@ class Scalar(_Scalar):
 
 
 def scalar_value(src: Source) -> Any:
-    """The typed value of a plain scalar written as a literal (for defaults)."""
+    """The typed value of a plain scalar written as a literal (for defaults).
+    A whole number more than MAX_INT_CHARS long stays text: see is_long_int."""
     v = src.text
     if src.plain:
         if v in ("true", "True", "TRUE"):
             return True
         if v in ("false", "False", "FALSE"):
             return False
-        if _INT.match(v):
-            return int(v)
-        if _FLOAT.match(v):
+        if _INT.fullmatch(v):
+            return int(v) if len(v) <= MAX_INT_CHARS else v
+        if _FLOAT.fullmatch(v):
             return float(v)
     return v
+
+
+def is_long_int(src: Source) -> bool:
+    """A plain whole number too long to be within MAX_INT."""
+    return src.plain and len(src.text) > MAX_INT_CHARS and _INT.fullmatch(src.text) is not None
 
 
 class List(T):
@@ -336,7 +355,7 @@ class Map(T):
             k = _key(knode, seen, ctx)
             if k is None:
                 continue
-            if not _ID.match(k):
+            if not _ID.fullmatch(k):
                 ctx.err(
                     knode,
                     f"expected {self.key_what} (letters, digits and _, starting with a letter), got {k!r}",

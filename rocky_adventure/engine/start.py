@@ -13,7 +13,12 @@ from .model import Story
 from .play import Cursor
 from .state import State
 
-_INT = re.compile(r"^[-+]?[0-9]+$")
+# whole strings (fullmatch: `$` would also match before a final newline), in
+# ASCII digits (str.isdigit also takes "²", which int() refuses), and short
+# enough for int(): longer is out of every range anyway
+_INT = re.compile(r"[-+]?[0-9]{1,30}")
+_COUNT = re.compile(r"[0-9]{1,30}")
+_LONG = re.compile(r"[-+]?[0-9]{31,}")
 
 
 class StartError(ValueError):
@@ -63,7 +68,12 @@ def parse_value(story: Story, name: str, text: str) -> bool | int | str:
                 return text.lower() == "true"
             raise StartError(f"variable {name!r} is true/false; got {text!r}")
         if var.type == "int":
-            if not _INT.match(text):
+            if _LONG.fullmatch(text):
+                raise StartError(
+                    f"variable {name!r} must be between {var.min} and {var.max}; "
+                    f"got a number {len(text.lstrip('+-'))} digits long"
+                )
+            if not _INT.fullmatch(text):
                 raise StartError(f"variable {name!r} is a whole number; got {text!r}")
             value = int(text)
             lo = var.min if var.min is not None else value
@@ -77,7 +87,7 @@ def parse_value(story: Story, name: str, text: str) -> bool | int | str:
             text = text[1:-1]
         return text
     if name in story.scenes:
-        if not text.isdigit():
+        if not _COUNT.fullmatch(text):
             raise StartError(
                 f"{name!r} is a scene: its value is a visit count (0 or more); got {text!r}"
             )

@@ -23,8 +23,11 @@ class TemplateError(Exception):
         self.offset = offset
 
 
+# {if} blocks inside one another: rendering (and every walk over a template:
+# the load cache, pickling, the lints) recurses once a level.
+MAX_IF_DEPTH = 32
+
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
-_TRAIL = re.compile(r"[ \t]+\n")
 _BRACE = re.compile(r"[{}]")
 
 
@@ -44,7 +47,10 @@ class Template:
         out: list[str] = []
         _render(self.parts, ctx, out)
         text = "".join(out)
-        text = _TRAIL.sub("\n", text)
+        if " \n" in text or "\t\n" in text:
+            # trailing blanks off each line: linear, where the regular expression
+            # [ \t]+\n backtracks over a long run of blanks not followed by a newline
+            text = "\n".join([line.rstrip(" \t") for line in text.split("\n")])
         text = _BLANKS.sub("\n\n", text)
         return text.strip()
 
@@ -137,6 +143,12 @@ def parse_template(text: str, compile_expr: CompileExpr) -> Template:
         head, _, rest = word.partition(" ")
         flush()
         if head == "if" and rest:
+            if len(stack) > MAX_IF_DEPTH:  # (the root and one frame an open {if})
+                raise TemplateError(
+                    f"{{if}} blocks are nested more than {MAX_IF_DEPTH} levels deep "
+                    f"(the limit is {MAX_IF_DEPTH})",
+                    i,
+                )
             cond = _compile(compile_expr, rest, start + 3, BOOL)
             exprs.append(cond)
             branches: list[tuple[Expr | None, list[Part]]] = [(cond, [])]

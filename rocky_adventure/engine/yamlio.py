@@ -91,71 +91,86 @@ def _at_offset(file: str, data: bytes, offset: int, msg: str) -> Diagnostic:
 
 
 _FEATURE_HINT = re.compile(r"[&*]")
+# Anchors and aliases listed per file: a hostile file can hold millions of them,
+# and one more diagnostic says that more follow.
+MAX_FEATURE_ERRORS = 20
 
 
 def compose(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
-    """Parse one YAML document into nodes. Returns (None, errors) on failure."""
+    """Parse one YAML document into nodes. Returns (None, errors) on failure.
+
+    Anchors and aliases are refused before anything is composed: an alias
+    makes a node shared, and every walk over the nodes would expand it (a
+    "billion laughs" file of a few kilobytes stands for billions of values).
+    So a text with `&` or `*` anywhere is scanned event by event first, and
+    one with any anchor or alias gives no node, only its RA003 errors. A text
+    without either character (nearly every story file) is parsed once."""
+    if _FEATURE_HINT.search(text):
+        errors = _find_anchors(text, file)
+        if errors:
+            return None, errors
     loader = _StrictLoader(text)
     try:
         try:
             node = loader.get_single_node()
-        except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            problem = e.problem or "invalid YAML"
-            if e.context:
-                problem = f"{problem} ({e.context})"
-            if mark is None:
-                return None, [Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {problem}")]
-            return None, [
-                Diagnostic(file, mark.line + 1, mark.column + 1, E_YAML, f"invalid YAML: {problem}")
-            ]
         except yaml.YAMLError as e:
-            return None, [Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {e}")]
+            return None, [_yaml_error(e, file)]
         except (RecursionError, MemoryError):
             return None, [Diagnostic(file, 1, 1, E_YAML, "invalid YAML: nested too deeply")]
     finally:
         dispose = getattr(loader, "dispose", None)
         if dispose:
             dispose()
-    errors: list[Diagnostic] = []
-    if _FEATURE_HINT.search(text):
-        errors = _find_anchors(text, file)
-    return node, errors
+    return node, []
+
+
+def _yaml_error(e: yaml.YAMLError, file: str) -> Diagnostic:
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        problem = e.problem or "invalid YAML"
+        if e.context:
+            problem = f"{problem} ({e.context})"
+        if mark is None:
+            return Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {problem}")
+        return Diagnostic(file, mark.line + 1, mark.column + 1, E_YAML, f"invalid YAML: {problem}")
+    return Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {e}")
 
 
 def _find_anchors(text: str, file: str) -> list[Diagnostic]:
-    """Anchors and aliases are refused. Only run when the text has `&` or `*`
-    at all, which keeps the common path to one parse."""
-    errors = []
+    """The anchors and aliases of `text` as RA003 errors (the first
+    MAX_FEATURE_ERRORS, then one saying more follow), and the syntax error
+    that ended the scan if there was one, but only if there is any anchor or
+    alias: else [] (compose then parses the text and reports its errors).
+    Events are read one at a time and never composed, so the scan costs time
+    and memory linear in the text, whatever the aliases would expand to."""
+    errors: list[Diagnostic] = []
     try:
         # (PyYAML takes any loader class; its stub lists only PyYAML's own)
         for event in yaml.parse(text, Loader=_StrictLoader):  # type: ignore[arg-type]
             if isinstance(event, yaml.AliasEvent):
-                m = event.start_mark
-                assert m is not None  # (the parser marks every event)
-                errors.append(
-                    Diagnostic(
-                        file,
-                        m.line + 1,
-                        m.column + 1,
-                        E_YAML_FEATURE,
-                        f"aliases (*{event.anchor}) are not allowed in story files: write the value out",
-                    )
+                msg = (
+                    f"aliases (*{event.anchor}) are not allowed in story files: write the value out"
                 )
             elif anchor := getattr(event, "anchor", None):
-                m = event.start_mark
-                assert m is not None
-                errors.append(
-                    Diagnostic(
-                        file,
-                        m.line + 1,
-                        m.column + 1,
-                        E_YAML_FEATURE,
-                        f"anchors (&{anchor}) are not allowed in story files",
-                    )
+                msg = f"anchors (&{anchor}) are not allowed in story files"
+            else:
+                continue
+            m = event.start_mark
+            assert m is not None  # (the parser marks every event)
+            if len(errors) == MAX_FEATURE_ERRORS:
+                msg = (
+                    f"more anchors and aliases follow; only the first {MAX_FEATURE_ERRORS} "
+                    "are listed"
                 )
-    except yaml.YAMLError:  # already reported by compose
-        pass
+            errors.append(Diagnostic(file, m.line + 1, m.column + 1, E_YAML_FEATURE, msg))
+            if len(errors) > MAX_FEATURE_ERRORS:
+                break
+    except yaml.YAMLError as e:
+        if errors:
+            errors.append(_yaml_error(e, file))
+    except (RecursionError, MemoryError):  # (the pure-Python parser)
+        if errors:
+            errors.append(Diagnostic(file, 1, 1, E_YAML, "invalid YAML: nested too deeply"))
     return errors
 
 
