@@ -8,7 +8,10 @@ Prints, measured in this one run:
   rendering text as `randomtest` does by default;
 - explore throughput in distinct states/s on the same story;
 - the time `route` takes to find the fewest-choices route to every ending
-  of the bundled story (target: under 2 s).
+  of the bundled story (target: under 2 s);
+- `balance` throughput in runs/s on the bundled story, from the start of
+  the bout with a trained Rocky, with one job and with one job per core,
+  against a bare Cursor loop of random play measured in the same run.
 """
 
 from __future__ import annotations
@@ -23,8 +26,15 @@ from pathlib import Path
 from common import best_of, synthetic
 
 from rocky_adventure.engine import StoryLoadError, load_story
+from rocky_adventure.engine.play import Cursor
+from rocky_adventure.engine.rng import Random
+from rocky_adventure.engine.start import Start, start_state
+from rocky_adventure.tools.balance import balance
 from rocky_adventure.tools.explore import Explorer, routes_for
 from rocky_adventure.tools.randomtest import randomtest
+
+# The start of the bout with a trained Rocky (closing note of the balance issue)
+BOUT = ("arena", ["strength=5", "speed=7", "stamina=8", "chin=7", "resolve=10"])
 
 
 def main() -> int:
@@ -84,7 +94,48 @@ def main() -> int:
         f"route to every ending of the bundled story: {len(found)}/{len(bundled.endings)} endings in "
         f"{t:.2f} s (target < 2 s)"
     )
+    bench_balance(bundled, 100 if args.quick else 500, repeat, cores)
     return 0
+
+
+def bench_balance(story, runs: int, repeat: int, cores: int) -> None:
+    """balance's runs/s: the random policy against the bare loop of random
+    play that is its floor (the same runs), then the whole default report
+    (the declared policies, random, first and the dominance scan)."""
+    start = Start.parse(story, *BOUT)
+    total = 0
+
+    def bare():
+        # what a random run costs at the least: Cursor, options, a uniform pick, take
+        for seed in range(runs):
+            c = Cursor.from_state(story, start_state(story, Start(start.scene, start.values, seed)))
+            rnd = Random(seed)
+            while c.ending is None:
+                opts = c.options()
+                c.take(opts[rnd.below(len(opts))] if len(opts) > 1 else opts[0])
+
+    base = runs / best_of(bare, repeat)
+    print(f"balance baseline, a bare random Cursor loop from the bout: {base:,.0f} runs/s")
+    t = best_of(lambda: balance(story, ["random"], runs=runs, start=start), repeat)
+    print(
+        f"balance --policy random, 1 job: {runs / t:,.0f} runs/s ({runs / t / base:.2f}x the bare loop)"
+    )
+    one = 0.0
+    for jobs in (1, cores):
+
+        def report(jobs=jobs):
+            nonlocal total
+            r = balance(story, runs=runs, start=start, jobs=jobs)
+            total = sum(p["runs"] for p in r["policies"])
+
+        t = best_of(report, repeat)
+        rate = total / t
+        one = one or rate
+        print(
+            f"balance, the default report, {jobs} job{'s' if jobs > 1 else ''}: {total:,} runs "
+            f"({runs} a policy) in {t:.2f} s = {rate:,.0f} runs/s"
+            + (f" ({rate / one:.2f}x 1 job)" if jobs > 1 else "")
+        )
 
 
 if __name__ == "__main__":

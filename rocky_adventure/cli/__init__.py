@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import check, play, speedrun, tools
+from . import balance, check, play, speedrun, tools
 from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Command, CommandError
 
 __all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "Command", "build_parser", "main"]
@@ -29,6 +29,7 @@ COMMANDS: tuple[Command, ...] = (
         "schema", check.SCHEMA_HELP, check.SCHEMA_EXAMPLE, check.setup_schema, check.run_schema
     ),
     *tools.COMMANDS,
+    Command("balance", balance.HELP, balance.EXAMPLE, balance.setup, balance.run),
     Command(
         "runs", speedrun.RUNS_HELP, speedrun.RUNS_EXAMPLE, speedrun.setup_runs, speedrun.run_runs
     ),

@@ -55,6 +55,9 @@ def setup_check(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="states the lints may explore to respect conditions (0: the scene graph only)",
     )
+    from .tools import start_args
+
+    start_args(p)
 
 
 def _codes(values: list[str]) -> list[str]:
@@ -108,7 +111,19 @@ def run_check(args: argparse.Namespace) -> int:
                 print(f"{name}: {n} error{'s' if n != 1 else ''}")
             continue
         warn_skipped(story)
-        diags = L.apply_levels(L.lint(story, budget), story.lint_levels, overrides, args.strict)
+        from .tools import start_from_args
+
+        findings = L.lint(story, budget, start=start_from_args(story, args, "check"))
+        if story.packs:  # a pack's `lints:` are for its own files (engine/packs.py)
+            from ..engine.packs import lint_levels_for
+
+            diags = [
+                x
+                for d in findings
+                for x in L.apply_levels([d], lint_levels_for(story, d.file), overrides, args.strict)
+            ]
+        else:
+            diags = L.apply_levels(findings, story.lint_levels, overrides, args.strict)
         c = counts(diags)
         failed = failed or c["error"] > 0
         packs = [{"name": p.name, "version": p.version, "title": p.title} for p in story.packs]

@@ -13,12 +13,52 @@ from .common import (
     EXIT_OK,
     EXIT_USAGE,
     Command,
+    CommandError,
     load_from_args,
     story_args,
     write_or_print,
 )
 
 ROUTE_MAX_BYTES = 16 * 1024 * 1024
+
+
+def start_args(p) -> None:
+    """--from SCENE and --set NAME=VALUE, as `play` has them: where the
+    analysis starts instead of the story's start."""
+    p.add_argument(
+        "--from",
+        dest="from_scene",
+        metavar="SCENE",
+        help="start the analysis at this scene instead of the story's start",
+    )
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="with a variable (or a scene's visit count) set; repeatable",
+    )
+
+
+def start_from_args(story, args, command: str, seed: int | None = None):
+    """The Start that --from/--set ask for, checked against the story, or
+    None; a bad one ends the command with exit 2 (as `play` does)."""
+    scene, sets = getattr(args, "from_scene", None), getattr(args, "sets", None) or []
+    if not (scene or sets):
+        return None
+    from ..engine.start import Start, StartError
+
+    try:
+        return Start.parse(story, scene, sets, seed if seed is not None else 0)
+    except StartError as e:
+        raise CommandError(f"rocky-adventure {command}: {e}", code=EXIT_USAGE) from None
+
+
+def _start_text(start) -> str:
+    sets = " ".join(f"{n}={v}" for n, v in start.values)
+    return f"from {start.scene or 'the start'}" + (f" with {sets}" if sets else "")
+
 
 # -- randomtest --------------------------------------------------------------
 
@@ -104,28 +144,39 @@ def _setup_explore(p) -> None:
         metavar="N",
         help="the most distinct states to visit (default 1,000,000)",
     )
+    start_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def cmd_explore(args) -> int:
     import time
 
-    from ..tools.explore import DEFAULT_BUDGET, Explorer, exploration_report
+    from ..tools.explore import DEFAULT_BUDGET, exploration_report, explore_from
 
     story = load_from_args(args)
+    start = start_from_args(story, args, "explore", args.seed)
     budget = args.budget or DEFAULT_BUDGET
     t = time.perf_counter()
-    ex = Explorer(story, args.seed).run(budget)
+    ex = explore_from(story, args.seed, budget, start)
     elapsed = time.perf_counter() - t
     r = exploration_report(ex)
+    if start is not None:
+        r["from"] = {"scene": start.scene, "set": dict(start.values)}
     if args.json:
         print(json.dumps(r, indent=2))
     else:
         mode = f"following seed {args.seed}" if args.seed is not None else "chance checks both ways"
+        if start is not None:
+            mode += ", " + _start_text(start)
         print(
             f"{story.id}: {ex.states:,} distinct states ({mode}) in {elapsed:.2f} s "
             f"({ex.states / max(elapsed, 1e-9):,.0f} states/s)"
         )
+        if ex.hook_states:
+            print(
+                f"also explored from {ex.hook_states} states that random playthroughs reach at "
+                f"the packs' hooks"
+            )
         if not ex.complete:
             print(
                 f"INCOMPLETE: the state space is larger than the budget of {budget:,} states; what is "
@@ -177,9 +228,15 @@ def _setup_route(p) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="distinct states to search for proven-shortest routes before guided walks "
-        "take over (default 40,000)",
+        help="distinct states the exact search keeps for proven-shortest routes before "
+        "weighted A*, guided walks and random playthroughs take over (default 50,000)",
     )
+    p.add_argument(
+        "--any",
+        action="store_true",
+        help="only the shortest route to any ending (of those given with --ending): Any%%",
+    )
+    start_args(p)
     p.add_argument(
         "--output", "-o", metavar="FILE", help="write the route file here (default: print)"
     )
@@ -196,26 +253,48 @@ def cmd_route(args) -> int:
             f"unknown ending {unknown[0]!r} (endings: {', '.join(story.endings)})", file=sys.stderr
         )
         return EXIT_USAGE
-    ex, found = routes_for(story, args.seed, args.budget or ROUTE_BUDGET, args.ending or None)
-    write_or_print(json.dumps(route_document(story, found, args.seed), indent=2), args.output)
+    start = start_from_args(story, args, "route", args.seed)
+    ex, found = routes_for(
+        story,
+        args.seed,
+        args.budget or ROUTE_BUDGET,
+        args.ending or None,
+        start=start,
+        any_ending=args.any,
+        other_seeds=True,
+    )
+    doc = route_document(story, found, args.seed)
+    if start is not None:
+        doc["from"] = {"scene": start.scene, "set": dict(start.values)}
+    write_or_print(json.dumps(doc, indent=2), args.output)
     for r in found:
-        how = "shortest" if r["shortest"] else "found by guided walks, not proven shortest"
-        how += (
-            f", seed {r['seed']}"
-            if r["exact"]
-            else ", needs lucky dice: no seed found that plays it"
-        )
-        print(f"{r['ending']}: {r['steps']} choices ({how})", file=sys.stderr)
-    missing = [
-        e for e in (args.ending or list(story.endings)) if e not in {r["ending"] for r in found}
-    ]
+        if r["shortest"]:
+            how = "shortest"
+        else:
+            how = f"found by {r.get('found_by', 'guided walks')}, not proven shortest"
+            if r.get("lower_bound") is not None:
+                how += f" (no route is shorter than {r['lower_bound']})"
+        if not r["exact"]:
+            how += ", needs lucky dice: no seed found that plays it"
+        elif args.seed is not None and r["seed"] != args.seed:
+            how += f", seed {r['seed']}: none found for seed {args.seed}"
+        else:
+            how += f", seed {r['seed']}"
+        what = f"any% ({r['ending']})" if args.any else r["ending"]
+        print(f"{what}: {r['steps']} choices ({how})", file=sys.stderr)
+    wanted = args.ending or list(story.endings)
+    missing = (
+        [] if args.any and found else [e for e in wanted if e not in {r["ending"] for r in found}]
+    )
     if missing:
         why = (
             "no route exists"
             if ex.complete
-            else f"not found in {ex.budget:,} states nor by guided walks (raise --budget)"
+            else f"not found in {ex.budget:,} states nor by guided walks or random "
+            f"playthroughs (raise --budget)"
         )
-        print(f"no route to {', '.join(missing)}: {why}", file=sys.stderr)
+        what = "any ending" if args.any else ", ".join(missing)
+        print(f"no route to {what}: {why}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
 
@@ -273,6 +352,13 @@ def cmd_transcript(args) -> int:
                 print(
                     f"{args.route}: warning: the route was made for another version of the story "
                     f"(or other --pack options); it may not play",
+                    file=sys.stderr,
+                )
+            if isinstance(data, dict) and isinstance(data.get("from"), dict):
+                print(
+                    f"{args.route}: warning: the route starts from scene "
+                    f"{data['from'].get('scene')!r} (route --from/--set); the transcript plays "
+                    f"it from the story's start",
                     file=sys.stderr,
                 )
         else:

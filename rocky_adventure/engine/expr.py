@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias
 
@@ -25,7 +26,17 @@ MAX_LITERAL = 10**12
 
 INT, FLOAT, BOOL, STR = "int", "float", "bool", "str"
 NUMERIC = (INT, FLOAT)
-TYPE_WORDS = {INT: "a whole number", FLOAT: "a number", BOOL: "true/false", STR: "text"}
+# The type of a variable whose declaration is broken (its error is reported
+# once, at the declaration): it fits everywhere, so the expressions that read
+# it add no errors of their own. It never reaches a Story.
+ANY = "any"
+TYPE_WORDS = {
+    INT: "a whole number",
+    FLOAT: "a number",
+    BOOL: "true/false",
+    STR: "text",
+    ANY: "a value",
+}
 
 # An expression's tree: ("const", value), ("var", index), ("bin", op, a, b), ...
 IR: TypeAlias = "tuple[Any, ...]"
@@ -106,6 +117,9 @@ def parse(source: str, resolve: Resolver) -> tuple[IR, str, frozenset[str]]:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
+        foreign = _foreign_operator(text)
+        if foreign is not None:
+            raise ExprError(f"invalid expression: {foreign[0]}", foreign[1]) from None
         raise ExprError(f"invalid expression: {e.msg}", max(0, (e.offset or 1) - 1)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError(_TOO_DEEP) from None
@@ -115,6 +129,43 @@ def parse(source: str, resolve: Resolver) -> tuple[IR, str, frozenset[str]]:
 
 
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+_NAME_AFTER = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _foreign_operator(text: str) -> tuple[str, int] | None:
+    """The first operator of another language (`&&`, `||`, `!`, a lone `=`)
+    outside string literals, as (what to write instead, its offset); None
+    when there is none. Called only when the text does not parse, and each
+    of these is a syntax error wherever it stands."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"' or c == "'":  # skip a string literal
+            i += 1
+            while i < n and text[i] != c:
+                i += 2 if text[i] == "\\" else 1
+            i += 1
+            continue
+        two = text[i : i + 2]
+        if two == "&&":
+            return "write 'and', not '&&'", i
+        if two == "||":
+            return "write 'or', not '||'", i
+        if c == "!" and two != "!=":
+            m = _NAME_AFTER.match(text, i + 1)
+            if m and m.group(1) not in ("and", "or", "not", "if", "else"):
+                return f"write 'not {m.group(1)}', not '!{m.group(1)}'", i
+            return "write 'not', not '!'", i
+        if c == "=":
+            if two == "==":
+                i += 2
+                continue
+            if two in ("=>", "=<"):
+                return f"write '{two[::-1]}', not '{two}'", i
+            if i == 0 or text[i - 1] not in "=!<>:":
+                return "write '==', not '='", i
+        i += 1
+    return None
 
 
 def _check_brackets(text: str) -> None:
@@ -190,7 +241,7 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set[str], depth: int) -> tuple[I
         parts = []
         for side in n.values:
             ir, vt = _walk(side, resolve, reads, d)
-            if vt != BOOL:
+            if vt != BOOL and vt != ANY:
                 raise ExprError(
                     f"'{op}' needs true/false on both sides, got {TYPE_WORDS[vt]}", side.col_offset
                 )
@@ -200,12 +251,12 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set[str], depth: int) -> tuple[I
         assert isinstance(n, ast.UnaryOp)  # (for the type checker: t is its class)
         if isinstance(n.op, ast.Not):
             ir, vt = _walk(n.operand, resolve, reads, d)
-            if vt != BOOL:
+            if vt != BOOL and vt != ANY:
                 raise ExprError(f"'not' needs true/false, got {TYPE_WORDS[vt]}", off)
             return ("not", ir), BOOL
         if isinstance(n.op, ast.USub):
             ir, vt = _walk(n.operand, resolve, reads, d)
-            if vt not in NUMERIC:
+            if vt not in NUMERIC and vt != ANY:
                 raise ExprError(f"'-' needs a number, got {TYPE_WORDS[vt]}", off)
             if ir[0] == "const":
                 return ("const", -ir[1]), vt
@@ -221,6 +272,8 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set[str], depth: int) -> tuple[I
         if op == "+" and at == STR and bt == STR:
             return ("bin", "+", a, b), STR
         if at not in NUMERIC or bt not in NUMERIC:
+            if at == ANY or bt == ANY:
+                return ("bin", op, a, b), ANY
             raise ExprError(
                 f"'{op}' needs numbers on both sides, got {TYPE_WORDS[at]} and {TYPE_WORDS[bt]}",
                 off,
@@ -248,7 +301,7 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set[str], depth: int) -> tuple[I
     if t is ast.IfExp:
         assert isinstance(n, ast.IfExp)  # (for the type checker: t is its class)
         c, ct = _walk(n.test, resolve, reads, d)
-        if ct != BOOL:
+        if ct != BOOL and ct != ANY:
             raise ExprError(
                 f"the condition after 'if' must be true/false, got {TYPE_WORDS[ct]}",
                 n.test.col_offset,
@@ -259,6 +312,8 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set[str], depth: int) -> tuple[I
             typ = at
         elif at in NUMERIC and bt in NUMERIC:
             typ = FLOAT
+        elif at == ANY or bt == ANY:
+            typ = ANY
         else:
             raise ExprError(
                 f"both sides of 'if ... else' must have one type, got {TYPE_WORDS[at]} and {TYPE_WORDS[bt]}",
@@ -274,12 +329,24 @@ def _walk(n: ast.AST, resolve: Resolver, reads: set[str], depth: int) -> tuple[I
 def _comparable(a: str, b: str, op: str) -> bool:
     if a in NUMERIC and b in NUMERIC:
         return True
+    if a == ANY or b == ANY:
+        return True
     if op in ("==", "!="):
         return a == b
     return a == b == STR
 
 
+# Words other formats use for true and false (YAML 1.1, INI files, Python's
+# True and False in capitals): what to write instead
+_TRUE_WORDS = frozenset(("yes", "on", "true"))
+_FALSE_WORDS = frozenset(("no", "off", "false"))
+
+
 def _unknown(name: str, resolve: Resolver) -> str:
+    low = name.lower()
+    if low in _TRUE_WORDS or low in _FALSE_WORDS:
+        word = "true" if low in _TRUE_WORDS else "false"
+        return f"unknown name {name!r}: write {word} (true and false are the only yes/no values)"
     names = getattr(resolve, "names", None)
     hint = ""
     if names:

@@ -35,6 +35,10 @@ CHOICE = Obj(
         "text": Field(Scalar(what="text"), True, "what the player reads"),
         "if": COND,
         "once": Field(Bool(), doc="true: the choice disappears once taken"),
+        "flavour": Field(
+            Bool(),
+            doc="true: a choice that only changes the words, on purpose (silences RA113)",
+        ),
         **EFFECTS,
         **GOTO,
     },
@@ -87,6 +91,9 @@ ENDING = Obj(
         "id": Field(Id(), True),
         "title": Field(Str(), True),
         "epilogue": Field(Scalar(what="text"), True, "shown after the ending's last scene"),
+        "tags": Field(
+            List(Id()), doc="words that group endings for `balance`, e.g. [win] or [loss, death]"
+        ),
     },
 )
 
@@ -123,6 +130,80 @@ DISPLAY = Obj(
     },
 )
 
+
+class Percent(Scalar):
+    """A percentage from 0 to 100, as written (the loader reads the number)."""
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"type": "number", "minimum": 0, "maximum": 100})
+
+
+PERCENT = Percent(what="a percentage (0 to 100)")
+
+POLICY_RULE = Obj(
+    "policy rule",
+    {
+        "when": Field(
+            Scalar(what="a condition"), doc="a condition; the rule applies while it is true"
+        ),
+        "chapter": Field(Ref(), doc="the rule applies only in this chapter"),
+        "scene": Field(Ref(), doc="the rule applies only in this scene"),
+        "prefer": Field(
+            List(Ref(), min_items=1),
+            True,
+            "choice ids, in order: the first one open is taken",
+        ),
+    },
+)
+
+POLICY = Obj(
+    "policy",
+    {
+        "description": Field(Str(), doc="how this policy plays, for the report"),
+        "fallback": Field(
+            Str(pattern=r"^(random|first|last)$", what="random, first or last"),
+            doc="what it takes where no rule applies: random (the default), first or last",
+        ),
+        "rules": Field(List(POLICY_RULE), doc="tried in order; the first that applies decides"),
+    },
+    doc="a named way to play, for `rocky-adventure balance`",
+)
+
+BALANCE_TARGET = Obj(
+    "balance target",
+    {
+        "policy": Field(
+            Str(
+                pattern=r"^(always:)?[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$",
+                what="a policy: a declared one, random, first, last or always:CHOICE_ID",
+                control=False,
+            ),
+            True,
+            "the policy that plays",
+        ),
+        "tag": Field(Id(), doc="the runs that end with an ending of this tag"),
+        "ending": Field(Ref(), doc="the runs that end with this ending"),
+        "at_least": Field(PERCENT, doc="the lowest rate, in percent"),
+        "at_most": Field(PERCENT, doc="the highest rate, in percent"),
+        "runs": Field(Int(), doc="how many runs to play (default 1000)"),
+        "start": Field(
+            Obj(
+                "balance start",
+                {
+                    "scene": Field(Ref(), doc="start at this scene (default: the story's start)"),
+                    "set": Field(
+                        Map(Scalar(what="a value"), key_what="a variable name"),
+                        doc="variables (or scenes' visit counts) set after entering it",
+                    ),
+                },
+            ),
+            doc="where the runs start, as --from SCENE --set NAME=VALUE",
+        ),
+    },
+    doc="a rate `balance --check` holds the story to",
+    one_of=(("tag", "ending"),),
+)
+
 LINT_LEVEL = Str(pattern=r"^(error|warning|info|ignore)$", what="error, warning, info or ignore")
 
 MANIFEST = Obj(
@@ -151,6 +232,10 @@ MANIFEST = Obj(
             Map(LINT_LEVEL, key_what="a lint code"),
             doc="severity per lint code, e.g. RA105: ignore",
         ),
+        "policies": Field(
+            Map(POLICY, key_what="a policy name"), doc="named ways to play, for `balance`"
+        ),
+        "balance": Field(List(BALANCE_TARGET), doc="the rates `balance --check` holds"),
     },
     doc="story.yaml: a story's manifest",
 )
@@ -211,6 +296,15 @@ PACK_MANIFEST = Obj(
         "chapters": Field(List(CHAPTER), doc="chapters the pack adds"),
         "endings": Field(List(ENDING), doc="endings the pack adds"),
         "hooks": Field(List(HOOK), doc="choices added to scenes of the story"),
+        "lints": Field(
+            Map(LINT_LEVEL, key_what="a lint code"),
+            doc="severity per lint code for the findings in the pack's own files, "
+            "over the story's, e.g. RA105: ignore",
+        ),
+        "policies": Field(
+            Map(POLICY, key_what="a policy name"),
+            doc="named ways to play, for `balance`; elsewhere they are name.policy",
+        ),
     },
     doc="pack.yaml: a branch pack's manifest",
 )

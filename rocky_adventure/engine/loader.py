@@ -24,7 +24,7 @@ from .diagnostics import (
     Diagnostic,
     StoryLoadError,
 )
-from .expr import BOOL, INT, IR, NUMERIC, STR, TYPE_WORDS, Expr, ExprError, Resolver
+from .expr import ANY, BOOL, INT, IR, NUMERIC, STR, TYPE_WORDS, Expr, ExprError, Resolver
 from .expr import parse as parse_expr
 
 # the loader's public names, also importable from here (`X as X`: re-exported)
@@ -37,18 +37,35 @@ from .files import fmt_limit as fmt_limit
 from .files import read_files as read_files
 from .files import story_hash as story_hash
 from .model import (
+    ALWAYS,
+    BUILTIN_POLICIES,
     Chapter,
     Choice,
     Display,
     Effect,
     Ending,
     HudBar,
+    Policy,
+    Rule,
     Scene,
     Story,
     StoryFile,
+    Target,
     Variable,
 )
-from .schema import INVALID, MAX_INT, Ctx, Fields, Source, is_long_int, scalar_value
+from .schema import (
+    INVALID,
+    MAX_INT,
+    Ctx,
+    Fields,
+    Source,
+    bool_hint,
+    is_long_int,
+    number_hint,
+    pos,
+    refused,
+    scalar_value,
+)
 from .text import Template, TemplateError, parse_template
 from .yamlio import compose, decode
 
@@ -93,6 +110,13 @@ class _Builder:
         # mapping): what they define is unknown, so references to scenes and
         # endings that are not found are not reported while there is one
         self.unread: list[str] = []
+        # variables whose declaration has an error: declared all the same (with
+        # their type when it is known), so what reads them adds no errors
+        self.broken: set[str] = set()
+        # the scenes and hooks, for the place of a wrong `to:` (see target_pos)
+        self.scene_defs: list[tuple[str, str | None, Fields]] = []
+        self.hook_defs: list[tuple[str, Fields]] = []
+        self._exit_fields: dict[tuple[str, int, int], Fields] | None = None
 
     # -- helpers -------------------------------------------------------
     def err(self, file: str, line: int, col: int, msg: str, code: str = E_SCHEMA) -> None:
@@ -174,6 +198,10 @@ class _Builder:
                     scene_defs.append((file, v.get("chapter"), s))
 
         self.build_variables(var_defs)
+        if self.errors:  # declarations the schema refused are still names
+            for file, f in parsed:
+                self.declare_refused(file, f)
+        self.scene_defs = scene_defs
         chapters = self.build_chapters(manifest_file, mv.get("chapters", ()))
         chapter_ids = {c.id for c in chapters}
         for file, _, s in scene_defs:
@@ -217,7 +245,7 @@ class _Builder:
                 )
                 continue
             epi = self.template(file, ev["epilogue"])
-            endings[eid] = Ending(eid, ev["title"], epi, file, e.line, e.col)
+            endings[eid] = Ending(eid, ev["title"], epi, file, e.line, e.col, tags_of(ev))
 
         scenes: dict[str, Scene] = {}
         for file, default_chapter, s in scene_defs:
@@ -232,8 +260,7 @@ class _Builder:
                     if tgt not in scenes and tgt not in self.scene_ids and not self.unread:
                         self.err(
                             ch.file,
-                            ch.line,
-                            ch.col,
+                            *self.target_pos(ch, tgt),
                             self.unknown("scene", tgt, self.scene_ids),
                             E_REF,
                         )
@@ -245,6 +272,7 @@ class _Builder:
             )
 
         display = self.build_display(manifest_file, mv.get("display"))
+        policies = self.build_policies(manifest_file, mv.get("policies", {}), scenes, chapter_ids)
         lint_levels = {}
         for code, (level, (line, col)) in mv.get("lints", {}).items():
             if re.fullmatch(r"RA\d{3}", code):
@@ -271,8 +299,32 @@ class _Builder:
             root=self.root,
             lint_levels=lint_levels,
             var_index=dict(self.var_index),
+            policies=tuple(policies),
         )
+        if "balance" in mv:  # (checked against the story: its policies, tags and scenes)
+            story = story._replace(balance=self.build_targets(manifest_file, mv["balance"], story))
+            if self.errors:
+                raise StoryLoadError(self.errors)
         return story
+
+    def target_pos(self, ch: Choice, target: str) -> tuple[int, int]:
+        """Where a choice or branch names `target`: its `to:`, `success:` or
+        `failure:`. Looked up only on this error path, from the nodes of the
+        scenes' choices and branches and of the hooks' choices."""
+        index = self._exit_fields
+        if index is None:
+            index = self._exit_fields = {}
+            owners = [(file, f) for file, _, f in self.scene_defs] + self.hook_defs
+            for file, f in owners:
+                nxt = f.values.get("next")
+                for cf in [*f.values.get("choices", ()), *(nxt if isinstance(nxt, list) else ())]:
+                    index[(file, cf.line, cf.col)] = cf
+        cf = index.get((ch.file, ch.line, ch.col))
+        if cf is not None:
+            for key in ("to", "success", "failure"):
+                if cf.values.get(key) == target:
+                    return cf.at(key)
+        return ch.line, ch.col
 
     def unknown(self, what: str, name: str, known: Iterable[str]) -> str:
         import difflib
@@ -310,13 +362,36 @@ class _Builder:
             if lo is not None and hi is not None and lo > hi:
                 self.err(file, *f.at("min"), f"min ({lo}) is greater than max ({hi})")
             default = self.default_value(file, name, typ, v["default"], lo, hi)
-            if default is INVALID:
+            if default is INVALID:  # (reported) still a variable, of its type
+                self.broken.add(name)
+                default = None
+            label = v.get("label", name)
+            self.declare(Variable(name, typ, default, lo, hi, label, 0, file, kline, kcol))
+
+    def declare(self, var: Variable) -> None:
+        idx = len(self.variables)
+        self.var_index[var.name] = idx
+        self.variables.append(var._replace(index=idx))
+
+    def declare_refused(self, file: str, f: Fields) -> None:
+        """Declare the variables of a file that the schema refused (an
+        unknown type, a key missing or misspelt: each reported), with the
+        type and range they give if those can be read, so that what reads
+        one does not add "unknown name" or a type error of its own. Only on
+        the error path: the story is not built."""
+        for name, given, (line, col) in refused(
+            f.nodes.get("variables"), f.values.get("variables", {})
+        ):
+            if name in self.var_index or name in RESERVED_NAMES:
                 continue
-            idx = len(self.variables)
-            self.var_index[name] = idx
-            self.variables.append(
-                Variable(name, typ, default, lo, hi, v.get("label", name), idx, file, kline, kcol)
+            typ = given.get("type")
+            if typ not in (INT, BOOL, STR):
+                typ = ANY
+            lo, hi = (
+                (_bound(given.get("min")), _bound(given.get("max"))) if typ == INT else (None, None)
             )
+            self.broken.add(name)
+            self.declare(Variable(name, typ, None, lo, hi, name, 0, file, line, col))
 
     def default_value(
         self, file: str, name: str, typ: str, src: Source, lo: int | None, hi: int | None
@@ -339,7 +414,8 @@ class _Builder:
                     file,
                     src.line,
                     src.col,
-                    f"the default of {name!r} must be true or false, got {src.text!r}",
+                    f"the default of {name!r} must be true or false, got {src.text!r}"
+                    f"{bool_hint(src.text, src.plain)}",
                 )
                 return INVALID
             return value
@@ -348,7 +424,8 @@ class _Builder:
                 file,
                 src.line,
                 src.col,
-                f"the default of {name!r} must be a whole number, got {src.text!r}",
+                f"the default of {name!r} must be a whole number, got {src.text!r}"
+                f"{number_hint(src.text, src.plain)}",
             )
             return INVALID
         if abs(value) > MAX_INT:
@@ -425,6 +502,8 @@ class _Builder:
             return None
         ir, typ, reads = r
         if want is not None and typ not in (want if isinstance(want, tuple) else (want,)):
+            if typ == ANY or want == ANY:  # a broken variable's: its error is said
+                return None
             wanted = " or ".join(
                 TYPE_WORDS[w] for w in (want if isinstance(want, tuple) else (want,))
             )
@@ -465,7 +544,7 @@ class _Builder:
             if isinstance(r, ExprError):
                 raise r
             ir, typ, reads = r
-            if want is not None and typ != want:
+            if want is not None and typ != want and typ != ANY:
                 raise ExprError(
                     f"a condition must be true/false, but {source.strip()!r} is {TYPE_WORDS[typ]}"
                 )
@@ -490,7 +569,7 @@ class _Builder:
                     )
                     continue
                 var = self.variables[i]
-                if op != "set" and var.type != INT:
+                if op != "set" and var.type != INT and var.type != ANY:
                     self.err(
                         file, kline, kcol, f"'{op}' works on int variables; {name!r} is {var.type}"
                     )
@@ -563,7 +642,8 @@ class _Builder:
         g = self.goto(file, f, what)
         if g is None:
             return None
-        return Choice(cid, text, cond, bool(v.get("once", False)), effects, *g, file, f.line, f.col)
+        once, flavour = bool(v.get("once", False)), bool(v.get("flavour", False))
+        return Choice(cid, text, cond, once, effects, *g, file, f.line, f.col, flavour)
 
     def build_scene(
         self,
@@ -653,6 +733,8 @@ class _Builder:
                 self.err(file, line, col, self.unknown("variable", name, self.var_index), E_REF)
                 return False
             var = self.variables[i]
+            if name in self.broken:  # (its declaration's error is said)
+                return False
             if var.type != INT or var.min is None or var.max is None:
                 self.err(
                     file, line, col, f"{what} {name!r} must be an int variable with min and max"
@@ -675,7 +757,9 @@ class _Builder:
             if "round" in hv:
                 line, col = hud.at("round")
                 i = self.var_index.get(hv["round"])
-                if i is None or self.variables[i].type != INT:
+                if hv["round"] in self.broken:
+                    pass  # (its declaration's error is said)
+                elif i is None or self.variables[i].type != INT:
                     self.err(
                         file,
                         line,
@@ -700,6 +784,218 @@ class _Builder:
                     if bar_var(bv["var"], b.line, b.col, "HUD bar"):
                         bars.append(HudBar(bv["var"], when))
         return Display(tuple(sidebar), hud_when, hud_round, tuple(bars))
+
+    # -- policies and balance targets (rocky-adventure balance) --------
+    def policy_name(self, name: str) -> str:
+        return name
+
+    def scene_ref(self, name: str) -> str:
+        return name
+
+    def chapter_ref(self, name: str) -> str:
+        return name
+
+    def choice_ref(self, cid: str, offered: Collection[str]) -> str:
+        return cid
+
+    def build_policies(
+        self,
+        file: str,
+        defs: dict[str, tuple[Fields, tuple[int, int]]],
+        scenes: dict[str, Scene],
+        chapter_ids: Collection[str],
+    ) -> list[Policy]:
+        out: list[Policy] = []
+        for name, (f, (kline, kcol)) in defs.items():
+            if name in BUILTIN_POLICIES:
+                self.err(
+                    file,
+                    kline,
+                    kcol,
+                    f"{name!r} is a built-in policy ({', '.join(BUILTIN_POLICIES)}): "
+                    f"give yours another name",
+                    E_DUP,
+                )
+                continue
+            v = f.values
+            rules = []
+            for rf in v.get("rules", ()):
+                rule = self.policy_rule(file, rf, scenes, chapter_ids)
+                if rule is not None:
+                    rules.append(rule)
+            out.append(
+                Policy(
+                    self.policy_name(name),
+                    v.get("description", ""),
+                    v.get("fallback", "random"),
+                    tuple(rules),
+                    file,
+                    kline,
+                    kcol,
+                )
+            )
+        return out
+
+    def policy_rule(
+        self, file: str, f: Fields, scenes: dict[str, Scene], chapter_ids: Collection[str]
+    ) -> Rule | None:
+        v = f.values
+        ok = True
+        chapter = self.chapter_ref(v["chapter"]) if "chapter" in v else None
+        scene_id = self.scene_ref(v["scene"]) if "scene" in v else None
+        known = True  # the scene and the chapter named exist (else prefer cannot be checked)
+        if chapter is not None and chapter not in chapter_ids:
+            self.err(file, *f.at("chapter"), self.unknown("chapter", chapter, chapter_ids), E_REF)
+            known = False
+        scene = scenes.get(scene_id) if scene_id is not None else None
+        if scene_id is not None and scene is None:
+            if not self.unread:
+                self.err(file, *f.at("scene"), self.unknown("scene", scene_id, scenes), E_REF)
+            known = False
+        elif scene is not None and chapter is not None and scene.chapter != chapter:
+            self.err(
+                file,
+                *f.at("scene"),
+                f"scene {scene_id!r} is in chapter {scene.chapter!r}, not {chapter!r}: "
+                f"the rule could never apply",
+                E_REF,
+            )
+            ok = False
+        when = None
+        if "when" in v:
+            when = self.expr(file, v["when"], BOOL, "a policy rule's 'when'")
+            ok = ok and when is not None
+        # the choice ids the rule can take: the scene's, the chapter's or the story's
+        if scene is not None:
+            where, offered = f"scene {scene_id!r}", set(scene.by_id)
+        elif chapter is not None:
+            where = f"chapter {chapter!r}"
+            offered = {
+                c.id for s in scenes.values() if s.chapter == chapter for c in s.choices or ()
+            }
+        else:
+            where, offered = "the story", {c.id for s in scenes.values() for c in s.choices or ()}
+        items = f.nodes["prefer"].value
+        written = v["prefer"]
+        prefer: list[str] = []
+        for i, cid in enumerate(written):
+            cid = self.choice_ref(cid, offered)
+            if cid not in offered:
+                if known:
+                    line, col = pos(items[i]) if len(items) == len(written) else f.at("prefer")
+                    self.err(file, line, col, unknown_choice(cid, where, offered), E_REF)
+                ok = False
+            elif cid not in prefer:
+                prefer.append(cid)
+        if not (ok and known):
+            return None
+        return Rule(when, chapter, scene_id, tuple(prefer), file, f.line, f.col)
+
+    def build_targets(self, file: str, defs: list[Fields], story: Story) -> tuple[Target, ...]:
+        from .start import Start, StartError, parse_value
+
+        names = [p.name for p in story.policies]
+        tags = sorted({t for e in story.endings.values() for t in e.tags})
+        choice_ids = {c.id for s in story.scenes.values() for c in s.choices or ()}
+        out: list[Target] = []
+        for f in defs:
+            v = f.values
+            before = len(self.errors)
+            policy = v["policy"]
+            if policy.startswith(ALWAYS):
+                cid = policy[len(ALWAYS) :]
+                if cid not in choice_ids:
+                    self.err(file, *f.at("policy"), unknown_choice(cid, "the story", choice_ids))
+            elif policy not in names and policy not in BUILTIN_POLICIES:
+                known = [*names, *BUILTIN_POLICIES]
+                msg = self.unknown("policy", policy, known)
+                self.err(
+                    file,
+                    *f.at("policy"),
+                    f"{msg}: expected one of {', '.join(known)} or always:CHOICE_ID",
+                    E_REF,
+                )
+            tag, ending = v.get("tag"), v.get("ending")
+            if tag is not None and tag not in tags:
+                msg = self.unknown("tag", tag, tags)
+                has = f"the tags are {', '.join(tags)}" if tags else "no ending has tags"
+                self.err(file, *f.at("tag"), f"{msg}: no ending has it ({has})", E_REF)
+            if ending is not None and ending not in story.endings:
+                self.err(
+                    file, *f.at("ending"), self.unknown("ending", ending, story.endings), E_REF
+                )
+            lo = self.percent(file, v["at_least"]) if "at_least" in v else None
+            hi = self.percent(file, v["at_most"]) if "at_most" in v else None
+            if "at_least" not in v and "at_most" not in v:
+                self.err(
+                    file, f.line, f.col, "a balance target needs at_least or at_most (or both)"
+                )
+            elif lo is not None and hi is not None and lo > hi:
+                self.err(file, *f.at("at_most"), f"at_most ({hi:g}) is below at_least ({lo:g})")
+            runs = v.get("runs")
+            if runs is not None and not 1 <= runs <= MAX_TARGET_RUNS:
+                self.err(
+                    file,
+                    *f.at("runs"),
+                    f"runs must be from 1 to {MAX_TARGET_RUNS:,}, got {runs}",
+                )
+            scene: str | None = None
+            values: list[tuple[str, str]] = []
+            start: Fields | None = v.get("start")
+            if start is not None:
+                sv = start.values
+                scene = sv.get("scene")
+                try:
+                    Start.parse(story, scene)
+                except StartError as e:
+                    self.err(file, *start.at("scene"), f"the target's start: {e}", E_REF)
+                for name, (src, (kline, kcol)) in sv.get("set", {}).items():
+                    try:
+                        parse_value(story, name, src.text)
+                    except StartError as e:
+                        self.err(file, kline, kcol, f"the target's start: {e}")
+                    values.append((name, src.text))
+            if len(self.errors) == before:
+                out.append(
+                    Target(
+                        policy, tag, ending, lo, hi, runs, scene, tuple(values), file, f.line, f.col
+                    )
+                )
+        return tuple(out)
+
+    def percent(self, file: str, src: Source) -> float | None:
+        value = scalar_value(src) if src.plain else None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+            self.err(
+                file, src.line, src.col, f"expected a percentage from 0 to 100, got {src.text!r}"
+            )
+            return None
+        return value
+
+
+MAX_TARGET_RUNS = 1_000_000
+
+
+def tags_of(values: dict[str, Any]) -> tuple[str, ...]:
+    """An ending's tags, each once, in the order written."""
+    return tuple(dict.fromkeys(values.get("tags", ())))
+
+
+def unknown_choice(cid: str, where: str, offered: Collection[str]) -> str:
+    import difflib
+
+    if not offered:
+        return f"unknown choice {cid!r}: {where} has no choices"
+    close = difflib.get_close_matches(cid, sorted(offered), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown choice {cid!r} in {where}{hint}"
+
+
+def _bound(text: str | None) -> int | None:
+    """A broken declaration's min or max, if it is a plain whole number."""
+    if text is None or not re.fullmatch(r"[-+]?[0-9]{1,12}", text):
+        return None
+    return int(text)
 
 
 class _Resolver:

@@ -42,6 +42,7 @@ class Ending(NamedTuple):
     file: str
     line: int
     col: int
+    tags: tuple[str, ...] = ()  # words that group endings for `balance` (win, death, ...)
 
 
 class Effect(NamedTuple):
@@ -70,6 +71,7 @@ class Choice(NamedTuple):
     file: str
     line: int
     col: int
+    flavour: bool = False  # only changes the words, on purpose: RA113 leaves it alone
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -113,6 +115,54 @@ class Display(NamedTuple):
     hud_bars: tuple[HudBar, ...] = ()
 
 
+class Rule(NamedTuple):
+    """One rule of a policy: where it applies (all of chapter, scene and
+    `when` that are given) and the choice ids it prefers, in order."""
+
+    when: Expr | None
+    chapter: str | None
+    scene: str | None
+    prefer: tuple[str, ...]
+    file: str
+    line: int
+    col: int
+
+
+class Policy(NamedTuple):
+    """A named way to play (`policies:`), for `rocky-adventure balance`."""
+
+    name: str
+    description: str
+    fallback: str  # random | first | last
+    rules: tuple[Rule, ...]
+    file: str
+    line: int
+    col: int
+
+
+# The policies every story has (and `always:CHOICE_ID`): a declared one cannot take their names.
+BUILTIN_POLICIES = ("random", "first", "last")
+ALWAYS = "always:"
+
+
+class Target(NamedTuple):
+    """A rate `balance --check` holds the story to (`balance:`): the share
+    of runs of `policy` that end with an ending tagged `tag` (or the ending
+    `ending`), in percent."""
+
+    policy: str
+    tag: str | None
+    ending: str | None
+    at_least: float | None
+    at_most: float | None
+    runs: int | None  # None: the command's default
+    scene: str | None  # where the runs start (None: the story's start)
+    values: tuple[tuple[str, str], ...]  # (name, value as written): Start's --set
+    file: str
+    line: int
+    col: int
+
+
 class StoryFile(NamedTuple):
     path: str  # relative to the story root, with '/' separators
     sha256: str
@@ -147,6 +197,8 @@ class Story(NamedTuple):
     packs: tuple[PackInfo, ...] = ()  # the branch packs applied, in order
     # what loading skipped and the player should hear of (an installed pack that is broken)
     warnings: tuple[str, ...] = ()
+    policies: tuple[Policy, ...] = ()  # the story's, then each pack's (named pack.name)
+    balance: tuple[Target, ...] = ()  # the manifest's balance targets
 
     def var(self, name: str) -> Variable:
         return self.variables[self.var_index[name]]

@@ -18,6 +18,12 @@ story format:
         choices:
           - {id: montage, text: Train to music, to: montage_start}
 
+A pack's `lints: {RA106: ignore}` sets the level of a lint for the findings
+in the pack's own files, over the story's `lints:` (the story keeps its own
+levels for its files; the command line wins over both): `Story.lint_levels`
+holds them as `name.RA106`, and `lint_levels_for(story, file)` gives the
+levels for a file.
+
 Inside the pack a name means the pack's own id if it has one, else the
 story's; everywhere else the pack's ids are `name.id` (`montage.grit`,
 `montage.legend`), and the choices it hooks in are `montage.montage`. Packs
@@ -31,6 +37,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +46,7 @@ from . import format as fmt
 from .diagnostics import E_DUP, E_READ, E_REF, E_SCHEMA, Diagnostic, StoryLoadError
 from .expr import IR
 from .load import MAX_PACKS
-from .loader import RESERVED_NAMES, Parsed, VarDef, _Builder, read_files, story_hash
+from .loader import RESERVED_NAMES, Parsed, VarDef, _Builder, read_files, story_hash, tags_of
 from .model import Chapter, Choice, Ending, PackInfo, Scene, Story, StoryFile, Variable
 from .schema import Ctx, Fields
 from .yamlio import compose, decode
@@ -113,6 +121,7 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
                 continue
             names[name] = manifest_file
             new = b.build_pack(name, parsed)
+            levels = b.lint_levels(manifest_file, manifest)
             if b.errors:
                 errors.extend(b.errors)
                 continue
@@ -124,7 +133,11 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
             info = PackInfo(
                 name, str(mv.get("title", name)), str(mv.get("version", "")), digest, str(path)
             )
-            story = new._replace(files=files_meta, packs=(*story.packs, info))
+            story = new._replace(
+                files=files_meta,
+                packs=(*story.packs, info),
+                lint_levels={**story.lint_levels, **levels},
+            )
     finally:
         if enabled:
             gc.enable()
@@ -133,6 +146,21 @@ def apply_packs(story: Story, packs: list[tuple[Path, bool]]) -> Story:
     if story.packs == before:  # nothing applied (packs for other stories): the same story
         return story
     return story._replace(hash=h.hexdigest())
+
+
+def lint_levels_for(story: Story, file: str) -> dict[str, str]:
+    """The `lints:` levels for a finding in `file`: the story manifest's,
+    and over them, when the file is in a pack's folder, the pack's own."""
+    levels = {c: lv for c, lv in story.lint_levels.items() if "." not in c}
+    for p in story.packs:
+        root = p.root.rstrip("/")
+        if root and (file == p.root or file.startswith(root + "/")):
+            pre = p.name + "."
+            levels.update(
+                {c[len(pre) :]: lv for c, lv in story.lint_levels.items() if c.startswith(pre)}
+            )
+            break
+    return levels
 
 
 class _PackBuilder(_Builder):
@@ -368,6 +396,7 @@ class _PackBuilder(_Builder):
                 file,
                 e.line,
                 e.col,
+                tags_of(e.values),  # (tags are shared words, never qualified: win is win)
             )
         chapter_ids = {c.id for c in chapters}
         scenes = dict(story.scenes)
@@ -383,23 +412,53 @@ class _PackBuilder(_Builder):
         added: list[Choice] = []
         for file, h in hook_defs:
             added += self.hook(file, h, scenes)
+        self.scene_defs, self.hook_defs = scene_defs, hook_defs  # (for target_pos)
         for ch in [c for s in mine for c in s.exits] + added:
             for tgt in ch.targets:
                 if tgt not in scenes:
                     self.err(
                         ch.file,
-                        ch.line,
-                        ch.col,
+                        *self.target_pos(ch, tgt),
                         self.unknown("scene", tgt, self.names_for_hint(scenes)),
                         E_REF,
                     )
+        policies = self.build_policies(
+            manifest_file, manifest.values.get("policies", {}), scenes, chapter_ids
+        )
         return story._replace(
             variables=tuple(self.variables),
             var_index=dict(self.var_index),
             chapters=tuple(chapters),
             endings=endings,
             scenes=scenes,
+            policies=story.policies + tuple(policies),
         )
+
+    # a policy of the pack is name.policy; its rules name the pack's scenes, chapters and
+    # hooked choices (name.id) by their own ids, like everything else in the pack
+    def policy_name(self, name: str) -> str:
+        return self.q(name)
+
+    def scene_ref(self, name: str) -> str:
+        return str(self.ref(name, self.local_scenes))
+
+    def chapter_ref(self, name: str) -> str:
+        return str(self.ref(name, self.local_chapters))
+
+    def choice_ref(self, cid: str, offered: Collection[str]) -> str:
+        return self.q(cid) if "." not in cid and self.q(cid) in offered else cid
+
+    def lint_levels(self, file: str, manifest: Fields) -> dict[str, str]:
+        """The pack's `lints:`, each code named `name.CODE` as everything of
+        the pack is outside it: `check` applies them to the findings in the
+        pack's own files, over the story's levels (see lint_levels_for)."""
+        out = {}
+        for code, (level, (line, col)) in manifest.values.get("lints", {}).items():
+            if re.fullmatch(r"RA\d{3}", code):
+                out[self.q(code)] = level
+            else:
+                self.err(file, line, col, f"expected a lint code like RA105, got {code!r}")
+        return out
 
     def names_for_hint(self, scenes: dict[str, Scene]) -> list[str]:
         pre = self.ns + "."

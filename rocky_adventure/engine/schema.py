@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,62 @@ _PLAIN = (None, "")
 
 def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
+
+
+# Words other formats use for true and false (YAML 1.1's yes/no/on/off)
+_TRUE_WORDS = frozenset(("yes", "y", "on", "true"))
+_FALSE_WORDS = frozenset(("no", "n", "off", "false"))
+
+
+def bool_hint(text: str, plain: bool) -> str:
+    """What to write for a true/false value written `text`: ": write true",
+    ": write false without quotes", or "" when `text` is no such word."""
+    low = text.strip().lower()
+    word = "true" if low in _TRUE_WORDS else "false" if low in _FALSE_WORDS else None
+    if word is None:
+        return ""
+    return f": write {word}" + ("" if plain else " without quotes")
+
+
+def number_hint(text: str, plain: bool) -> str:
+    """ ": write 5 without quotes" for a whole number in quotes, else ""."""
+    return f": write {text} without quotes" if not plain and _INT.fullmatch(text) else ""
+
+
+def tag_message(node: Node) -> str:
+    """The error for a YAML tag. `!brave` alone (a local tag) is most often
+    a condition written as in C or JavaScript."""
+    msg = f"YAML tags ({node.tag}) are not allowed in story files"
+    if re.fullmatch(r"![A-Za-z_][A-Za-z0-9_]*", node.tag or ""):
+        rest = node.value if isinstance(node, ScalarNode) and node.value else ""
+        negated = f"not {node.tag[1:]}" + (f" {rest}" if rest else "")
+        msg += (
+            f": a value that starts with '!' needs quotes; to negate a condition, write {negated!r}"
+        )
+    return msg
+
+
+def refused(
+    node: Node | None, loaded: Collection[str]
+) -> list[tuple[str, dict[str, str], tuple[int, int]]]:
+    """The entries of a mapping `node` that a Map left out because their
+    value did not load (its error is reported): each one's key, the plain
+    scalars its value maps, by key (what can still be read of it), and the
+    key's (line, col). Only for the loader's error path."""
+    if not isinstance(node, MappingNode):
+        return []
+    out = []
+    for knode, vnode in node.value:
+        k = knode.value if isinstance(knode, ScalarNode) else None
+        if not isinstance(k, str) or k in loaded or not _ID.fullmatch(k):
+            continue
+        scalars: dict[str, str] = {}
+        if isinstance(vnode, MappingNode):
+            for kn, vn in vnode.value:
+                if isinstance(kn, ScalarNode) and isinstance(vn, ScalarNode):
+                    scalars.setdefault(kn.value, vn.value)
+        out.append((k, scalars, pos(knode)))
+    return out
 
 
 @dataclass(slots=True)
@@ -104,7 +160,7 @@ class _Scalar(T):
             ctx.err(node, f"expected {self.expected()}, got {kind_name(node)}")
             return None
         if node.tag != IMPLICIT:
-            ctx.err(node, f"YAML tags ({node.tag}) are not allowed in story files", E_YAML_FEATURE)
+            ctx.err(node, tag_message(node), E_YAML_FEATURE)
             return None
         return node
 
@@ -179,7 +235,8 @@ class Int(_Scalar):
         if n is None:
             return INVALID
         if n.style not in _PLAIN or not _INT.fullmatch(n.value):
-            ctx.err(node, f"expected a whole number, got {kind_name(node)}")
+            hint = number_hint(n.value, n.style in _PLAIN)
+            ctx.err(node, f"expected a whole number, got {kind_name(node)}{hint}")
             return INVALID
         if len(n.value) > MAX_INT_CHARS:
             ctx.err(
@@ -209,20 +266,15 @@ class Bool(_Scalar):
         n = self.scalar(node, ctx)
         if n is None:
             return INVALID
-        if n.style in _PLAIN:
+        plain = n.style in _PLAIN
+        if plain:
             low = n.value.lower()
             if low == "true":
                 return True
             if low == "false":
                 return False
-            if low in ("yes", "no", "on", "off", "y", "n"):
-                ctx.err(
-                    node,
-                    f"expected true or false, got {n.value!r}: write "
-                    f"{'true' if low in ('yes', 'on', 'y') else 'false'}",
-                )
-                return INVALID
-        ctx.err(node, f"expected true or false, got {kind_name(node)}")
+        hint = bool_hint(n.value, plain)
+        ctx.err(node, f"expected true or false, got {kind_name(node)}{hint}")
         return INVALID
 
     def json(self) -> dict[str, Any]:

@@ -114,7 +114,7 @@ def compose(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         try:
             node = loader.get_single_node()
         except yaml.YAMLError as e:
-            return None, [_yaml_error(e, file)]
+            return None, [_yaml_error(e, file, text)]
         except (RecursionError, MemoryError):
             return None, [Diagnostic(file, 1, 1, E_YAML, "invalid YAML: nested too deeply")]
     finally:
@@ -124,7 +124,7 @@ def compose(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
     return node, []
 
 
-def _yaml_error(e: yaml.YAMLError, file: str) -> Diagnostic:
+def _yaml_error(e: yaml.YAMLError, file: str, text: str) -> Diagnostic:
     if isinstance(e, yaml.MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
         problem = e.problem or "invalid YAML"
@@ -132,8 +132,91 @@ def _yaml_error(e: yaml.YAMLError, file: str) -> Diagnostic:
             problem = f"{problem} ({e.context})"
         if mark is None:
             return Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {problem}")
-        return Diagnostic(file, mark.line + 1, mark.column + 1, E_YAML, f"invalid YAML: {problem}")
+        line, col, msg = _explain(text, mark.line, mark.column, problem, e)
+        return Diagnostic(file, line, col, E_YAML, f"invalid YAML: {msg}")
     return Diagnostic(file, 1, 1, E_YAML, f"invalid YAML: {e}")
+
+
+# What the parsers (libyaml's, then PyYAML's own) say when a line is indented
+# differently from the lines at its level
+_INDENT_PROBLEMS = (
+    "did not find expected key",
+    "did not find expected '-' indicator",
+    "expected <block end>",
+)
+_SAME_INDENT = "items at one level need the same indentation, in spaces (no tabs)"
+_KEY_VALUE = re.compile(r"\s*(?:-\s+)*([^\s:#][^:#]*?):\s+(\S.*?)\s*$")
+
+
+def _explain(
+    text: str, line0: int, col0: int, problem: str, e: yaml.MarkedYAMLError
+) -> tuple[int, int, str]:
+    """(line, col, message) of a YAML syntax error, with what to write
+    when the parser's words alone do not say it: a tab in the indentation,
+    a line indented unlike its neighbours, a ': ' inside a value, a bracket
+    or a quote never closed. Only ever called on the error path."""
+    lines = text.split("\n")
+    raw = lines[line0].rstrip("\r") if 0 <= line0 < len(lines) else ""
+    n = line0 + 1
+    indent = raw[: len(raw) - len(raw.lstrip(" \t"))]
+    if "\t" in indent:
+        return (
+            n,
+            indent.index("\t") + 1,
+            f"line {n} is indented with a tab: use spaces "
+            f"(YAML does not allow tabs in indentation)",
+        )
+    if raw[col0 : col0 + 1] == "\t" or "tab" in problem or "'\\t'" in problem:
+        return n, col0 + 1, f"a tab where YAML expects spaces: use spaces ({problem})"
+    if problem.startswith(_INDENT_PROBLEMS):
+        return n, col0 + 1, f"{problem}; check the indentation of line {n}: {_SAME_INDENT}"
+    if problem.startswith("mapping values are not allowed"):
+        before = raw[:col0]
+        if ": " not in before and not before.rstrip().endswith(":"):
+            # `key:` at the start of its line, read as the rest of the value above
+            above = next(
+                (i for i in range(line0 - 1, -1, -1) if lines[i].strip()[:1] not in ("", "#")),
+                None,
+            )
+            more = ""
+            if above is not None:
+                a = lines[above]
+                if len(raw) - len(raw.lstrip(" ")) > len(a) - len(a.lstrip(" ")):
+                    more = (
+                        f" (it is indented more than line {above + 1}, so it reads as "
+                        f"part of the value there)"
+                    )
+            return (
+                n,
+                len(indent) + 1,
+                f"{problem}; check the indentation of line {n}{more}: {_SAME_INDENT}",
+            )
+        m = _KEY_VALUE.match(raw)
+        example = ""
+        if m and '"' not in m.group(2):
+            example = f' ({m.group(1)}: "{m.group(2)}")'
+        return (
+            n,
+            col0 + 1,
+            f"{problem}; a value with ': ' in it needs quotes{example}, or a block (|)",
+        )
+    cm = e.context_mark
+    if cm is not None and e.context:
+        if "flow sequence" in e.context or "flow mapping" in e.context:
+            o, c = ("[", "]") if "sequence" in e.context else ("{", "}")
+            return (
+                n,
+                col0 + 1,
+                f"{problem}; is the '{o}' on line {cm.line + 1} closed with '{c}'?",
+            )
+        if "quoted scalar" in e.context:
+            return (
+                n,
+                col0 + 1,
+                f"{problem}; the quote opened on line {cm.line + 1}, column "
+                f"{cm.column + 1} is never closed",
+            )
+    return n, col0 + 1, problem
 
 
 def _find_anchors(text: str, file: str) -> list[Diagnostic]:
@@ -167,7 +250,7 @@ def _find_anchors(text: str, file: str) -> list[Diagnostic]:
                 break
     except yaml.YAMLError as e:
         if errors:
-            errors.append(_yaml_error(e, file))
+            errors.append(_yaml_error(e, file, text))
     except (RecursionError, MemoryError):  # (the pure-Python parser)
         if errors:
             errors.append(Diagnostic(file, 1, 1, E_YAML, "invalid YAML: nested too deeply"))

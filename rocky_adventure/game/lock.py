@@ -50,7 +50,11 @@ class DataDirLock:
         except OSError:
             holder = _read_pid(fd)
             os.close(fd)
-            who = f"another rocky-adventure (process {holder})" if holder else "another rocky-adventure"
+            who = (
+                f"another rocky-adventure (process {holder})"
+                if holder
+                else "another rocky-adventure"
+            )
             raise DataDirBusy(
                 f"{who} is using the data dir {self.path.parent}: its saves would overwrite "
                 f"this game's. Quit that one first, or give this one its own --data-dir."

@@ -12,8 +12,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ..engine.diagnostics import StoryRuntimeError
 from ..engine.expr import Expr
 from ..engine.model import Choice, Effect, Scene, Story
+from ..engine.play import Cursor
+from ..engine.state import State
 
 # How many value combinations the condition evaluator tries before it gives
 # up and says "cannot decide".
@@ -113,14 +116,191 @@ def flow_names(story: Story) -> tuple[tuple[int, ...], tuple[str, ...], bool]:
     return variables, scenes, "turns" in names
 
 
+def can_fault(e: Expr) -> bool:
+    """Whether evaluating the expression can fail: only `//` and `%` by a
+    value that is not a constant can (by zero)."""
+
+    def walk(ir) -> bool:
+        if ir[0] == "bin" and ir[1] in ("//", "%") and ir[3][0] != "const":
+            return True
+        for x in ir[1:]:
+            if isinstance(x, tuple) and x and isinstance(x[0], tuple):
+                if any(walk(y) for y in x):
+                    return True
+            elif isinstance(x, tuple) and x and isinstance(x[0], str) and walk(x):
+                return True
+        return False
+
+    return walk(e.ir)
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """What can still change where the story goes, seen from one scene:
+    the variables (by index) and the visit counts read from there on,
+    whether `turns` is, the scenes whose once-only choices can still be
+    offered, and whether a chance check can still be rolled."""
+
+    vars: tuple[int, ...]
+    visits: tuple[str, ...]
+    turns: bool
+    once: frozenset[str]
+    chance: bool
+
+
+def relevant_names(story: Story) -> set[str]:
+    """The names whose values can change where the story goes: those read
+    by conditions and odds, by an effect value that can fault, and (until
+    nothing changes) by an effect value whose variable is one of them."""
+    names: set[str] = set()
+    effects: list[Effect] = []
+    for scene in story.scenes.values():
+        effects.extend(scene.effects)
+        for ch in scene.exits:
+            for x in (ch.cond, ch.chance):
+                if x is not None:
+                    names |= x.reads
+            effects.extend(ch.effects)
+    todo = []
+    for e in effects:
+        if can_fault(e.value):
+            names |= e.value.reads
+        else:
+            todo.append(e)
+    grew = True
+    while grew:
+        grew = False
+        rest = []
+        for e in todo:
+            if e.name in names:
+                if not e.value.reads <= names:
+                    names |= e.value.reads
+                    grew = True
+            else:
+                rest.append(e)
+        todo = rest
+    return names
+
+
+def liveness(story: Story) -> dict[str, Live]:
+    """For each scene, what can still change where the story goes from a
+    state in it (see Live): the names that relevant_names() finds, read in
+    this scene or in any scene reachable from it. Two states in the same
+    scene that agree on these have the same futures, so explore and route
+    merge them. Computed over the strongly connected components of the
+    scene graph, sinks first."""
+    relevant = relevant_names(story)
+    own: dict[str, frozenset] = {}
+    for scene in story.scenes.values():
+        names: set = set()
+        for e in scene.effects:
+            if e.name in relevant or can_fault(e.value):
+                names |= e.value.reads
+        for ch in scene.exits:
+            for x in (ch.cond, ch.chance):
+                if x is not None:
+                    names |= x.reads
+            for e in ch.effects:
+                if e.name in relevant or can_fault(e.value):
+                    names |= e.value.reads
+            if ch.once:
+                names.add(("once", scene.id))
+            if ch.chance is not None:
+                names.add(("chance",))
+        own[scene.id] = frozenset(names)
+    succ = {
+        sid: sorted({t for ch in scene.exits for t in ch.targets if t in story.scenes})
+        for sid, scene in story.scenes.items()
+    }
+    live: dict[str, frozenset] = {}
+    for comp in _components(list(story.scenes), succ):
+        members = set(comp)
+        acc: set = set()
+        for sid in comp:
+            acc |= own[sid]
+            for t in succ[sid]:
+                if t not in members:
+                    acc |= live[t]
+        shared = frozenset(acc)
+        for sid in comp:
+            live[sid] = shared
+    out: dict[str, Live] = {}
+    memo: dict[frozenset, Live] = {}
+    index = story.var_index
+    for sid, ahead in live.items():
+        got = memo.get(ahead)
+        if got is None:
+            got = memo[ahead] = Live(
+                tuple(sorted(index[n] for n in ahead if isinstance(n, str) and n in index)),
+                tuple(sorted(n for n in ahead if isinstance(n, str) and n in story.scenes)),
+                "turns" in ahead,
+                frozenset(n[1] for n in ahead if isinstance(n, tuple) and n[0] == "once"),
+                ("chance",) in ahead,
+            )
+        out[sid] = got
+    return out
+
+
+def _components(nodes: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, iteratively, in reverse
+    topological order (a component comes after every one it leads to)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    n = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        index[root] = low[root] = n
+        n += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, i = work[-1]
+            nxt = succ[v]
+            if i < len(nxt):
+                work[-1] = (v, i + 1)
+                w = nxt[i]
+                if w not in index:
+                    index[w] = low[w] = n
+                    n += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, 0))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(comp)
+    return out
+
+
 # -- the scene graph ---------------------------------------------------
 
 
-def static_reachable(story: Story, skip: set[tuple[str, int]] | None = None) -> set[str]:
-    """Scenes reachable from the start along any exit, ignoring conditions,
-    except exits listed in `skip` as (scene id, exit index)."""
-    seen = {story.start}
-    todo = deque([story.start])
+def static_reachable(
+    story: Story, skip: set[tuple[str, int]] | None = None, start: str | None = None
+) -> set[str]:
+    """Scenes reachable from the start (or the scene `start`) along any
+    exit, ignoring conditions, except exits listed in `skip` as (scene id,
+    exit index)."""
+    first = start if start is not None else story.start
+    seen = {first}
+    todo = deque([first])
     skip = skip or set()
     while todo:
         sid = todo.popleft()
@@ -167,7 +347,9 @@ class Domains:
     story compares with. Good enough to decide most conditions, and a
     condition it cannot decide is never reported."""
 
-    def __init__(self, story: Story, facts: Facts, reachable: set[str]):
+    def __init__(self, story: Story, facts: Facts, reachable: set[str], start: State | None = None):
+        """`start`: a state play starts from (--from/--set), whose values
+        are among those the names can take."""
         self.story = story
         self.memo: dict[
             tuple, set[tuple] | None
@@ -204,6 +386,16 @@ class Domains:
         self.values["turns"] = tuple(
             sorted({0, 1, 2, 10, 100, 10_000} | {x for x in near if x >= 0})
         )
+        if start is not None:
+            for var in story.variables:
+                self._add(var.name, start.v[var.index])
+            for sid, n in start.visits.items():
+                self._add(sid, n)
+
+    def _add(self, name: str, value) -> None:
+        vals = self.values.get(name, ())
+        if value not in vals or not any(type(x) is type(value) for x in vals if x == value):
+            self.values[name] = tuple(sorted(set(vals) | {value}, key=repr))
 
     def outcomes(self, *exprs: Expr, limit: int = MAX_COMBOS) -> set[tuple] | None:
         """Every tuple of values the expressions take together over the
@@ -228,11 +420,55 @@ class Domains:
             return None
         return seen
 
-    def _values(self, exprs: tuple[Expr, ...], limit: int):
+    def outcomes_in(
+        self, exprs: tuple[Expr, ...], pools: dict[str, tuple], limit: int = MAX_COMBOS
+    ) -> set[tuple] | None:
+        """outcomes(), with the values in `pools` for the names it lists
+        (the others take their domain's): what FlowReach evaluates."""
+        names = sorted(set().union(*(e.reads for e in exprs)))
+        memo_key = (tuple(e.ir for e in exprs), tuple(pools.get(n) for n in names))
+        if memo_key in self.memo:
+            return self.memo[memo_key]
+        gen = self._values(exprs, limit, pools)
+        out: set[tuple] | None = None
+        if gen is not None:
+            out = set()
+            try:
+                for t in gen:
+                    out.add(t)
+            except _Fault:
+                out = None
+        self.memo[memo_key] = out
+        return out
+
+    def truth_in(self, cond: Expr, pools: dict[str, tuple], limit: int = MAX_COMBOS) -> set | None:
+        """The values a condition takes with the values in `pools` (see
+        outcomes_in), stopping once it has been both true and false."""
+        memo_key = ("truth", cond.ir, tuple(pools.get(n) for n in sorted(cond.reads)))
+        if memo_key in self.memo:
+            return self.memo[memo_key]  # type: ignore[return-value]
+        gen = self._values((cond,), limit, pools)
+        out: set | None = None
+        if gen is not None:
+            out = set()
+            try:
+                for (t,) in gen:
+                    out.add(t)
+                    if len(out) > 1:
+                        break
+            except _Fault:
+                out = None
+        self.memo[memo_key] = out  # type: ignore[assignment]
+        return out
+
+    def _values(self, exprs: tuple[Expr, ...], limit: int, given: dict[str, tuple] | None = None):
         """A generator of the value tuples, one per combination (raising
         _Fault where evaluating faults); None when there are too many."""
         names = sorted(set().union(*(e.reads for e in exprs)))
-        pools = [self.values[n] for n in names]
+        if given:
+            pools = [given.get(n) or self.values[n] for n in names]
+        else:
+            pools = [self.values[n] for n in names]
         n = 1
         for p in pools:
             n *= len(p)
@@ -283,3 +519,232 @@ class Domains:
 
 class _Fault(Exception):
     pass
+
+
+# -- what playthroughs can reach, flow-sensitively ------------------------------
+
+# The most values FlowReach follows one by one for a variable in a scene;
+# past it, the variable may take any of its domain's values. So it does too
+# once its set at a scene has grown WIDEN times (a loop's counter), and an
+# expression over more than FLOW_COMBOS combinations is undecided.
+MAX_FLOW_VALUES = MAX_ENUM_RANGE + 1
+WIDEN = 3
+FLOW_COMBOS = 4_000
+
+Env = tuple  # per variable (by index): a frozenset of the values it may have, or None: any
+
+
+class FlowReach:
+    """The scenes playthroughs can reach, found without playing: an abstract
+    interpretation over the scene graph that follows, for each scene, the
+    set of values each variable may have on entering it (after the scene's
+    effects), from the start state's values. A choice or branch is taken
+    only where its condition can hold for those values (decided by the
+    Domains' evaluator; undecided counts as open), a chance check goes both
+    ways unless its odds settle it, effects map the sets, and sets meeting
+    at a scene are joined. Visit counts and `turns` take their domain's
+    values, and once-only choices are always open: over-approximations, so a
+    scene this does not reach is never reached.
+
+    It sees what a flow-insensitive check cannot: a pack's hook choice that
+    sets `counter: 0` right before the only `if: "counter >= 3"` on the way
+    to the pack's ending. With `region` (the packs' scenes) only the region
+    is followed, from the scenes that lead into it, where every variable may
+    have any value (so what comes before in the story costs nothing, and
+    what the region sets on the way in is known exactly). `entries` are
+    states playthroughs reached (the packs' hook states): joined in where
+    they are, they keep the sets at least as wide as what real play met."""
+
+    def __init__(
+        self,
+        story: Story,
+        domains: Domains,
+        start: State | None = None,
+        entries: list[State] | tuple[State, ...] = (),
+        region: set[str] | None = None,
+    ):
+        self.story = story
+        self.dom = domains
+        self.names = [v.name for v in story.variables]
+        self.region = region
+        self.envs: dict[str, Env] = {}
+        self.grown: dict[tuple[str, int], int] = {}  # (scene, variable) -> times its set grew
+        self.failed = False  # the start itself faults: nothing is claimed
+        if region is not None:
+            top: Env = (None,) * len(self.names)
+            doors = [
+                sid
+                for sid, scene in story.scenes.items()
+                if sid not in region and any(t in region for ch in scene.exits for t in ch.targets)
+            ]
+            if story.start in region:
+                doors.append(story.start)
+            self._run([(sid, top) for sid in doors], entries)
+            return
+        try:
+            c = Cursor.start(story, 0) if start is None else Cursor.from_state(story, start)
+        except StoryRuntimeError:
+            self.failed = True
+            return
+        self._run([(c.scene.id, tuple(frozenset([x]) for x in c.v))], entries)
+
+    @property
+    def scenes(self) -> set[str]:
+        """The scenes reached (every scene when the start faults); with a
+        region, those of the region reached."""
+        if self.failed:
+            return set(self.story.scenes)
+        if self.region is not None:
+            return set(self.envs) & self.region
+        return set(self.envs)
+
+    def endings(self) -> set[str]:
+        scenes = self.story.scenes
+        return {e for sid in self.scenes if (e := scenes[sid].ending) is not None}
+
+    # -- evaluating over sets --------------------------------------------
+    def _pools(self, env: Env, expr: Expr) -> dict[str, tuple]:
+        index = self.story.var_index
+        out: dict[str, tuple] = {}
+        for n in expr.reads:
+            i = index.get(n)
+            if i is not None and env[i] is not None:
+                out[n] = tuple(sorted(env[i], key=repr))
+        return out
+
+    def _values(self, env: Env, expr: Expr) -> set | None:
+        ir = expr.ir
+        if ir[0] == "const":  # most effects: add 1, set true
+            return {ir[1]}
+        if ir[0] == "var":
+            vals = env[ir[1]]
+            return set(vals) if vals is not None else set(self.dom.values[self.names[ir[1]]])
+        got = self.dom.outcomes_in((expr,), self._pools(env, expr), FLOW_COMBOS)
+        return None if got is None else {t[0] for t in got}
+
+    def _may(self, env: Env, cond: Expr | None) -> tuple[bool, bool]:
+        """(can hold, always holds) for a condition in env."""
+        if cond is None:
+            return True, True
+        got = self.dom.truth_in(cond, self._pools(env, cond), FLOW_COMBOS)
+        if got is None:
+            return True, False
+        return True in got, got == {True}
+
+    def _apply(self, env: Env, effects) -> Env:
+        if not effects:
+            return env
+        out = list(env)
+        for e in effects:
+            vals = self._values(tuple(out), e.value)
+            cur = out[e.var]
+            if vals is None or (e.op != "set" and cur is None):
+                out[e.var] = None
+                continue
+            if e.op == "set":
+                new = set(vals)
+            else:
+                if len(cur) * len(vals) > MAX_COMBOS:
+                    out[e.var] = None
+                    continue
+                sign = 1 if e.op == "add" else -1
+                new = {x + sign * d for x in cur for d in vals}
+            if e.lo is not None:
+                new = {e.lo if x < e.lo else e.hi if x > e.hi else x for x in new}
+            out[e.var] = frozenset(new) if len(new) <= MAX_FLOW_VALUES else None
+        return tuple(out)
+
+    @staticmethod
+    def _join(a: Env, b: Env) -> Env:
+        out: list[frozenset | None] = []
+        for x, y in zip(a, b):
+            if x is None or y is None:
+                out.append(None)
+            elif x is y or y <= x:
+                out.append(x)
+            else:
+                u = x | y
+                out.append(u if len(u) <= MAX_FLOW_VALUES else None)
+        return tuple(out)
+
+    def _widen(self, sid: str, old: Env, new: Env) -> Env:
+        """The variables whose set at this scene grew WIDEN times may take
+        any value from now on: the fixed point is reached in a few rounds."""
+        grown = self.grown
+        out = list(new)
+        for i, (x, y) in enumerate(zip(old, new)):
+            if y is not None and x != y:
+                n = grown[(sid, i)] = grown.get((sid, i), 0) + 1
+                if n >= WIDEN:
+                    out[i] = None
+        return tuple(out)
+
+    # -- the fixed point -------------------------------------------------
+    def _run(self, firsts: list[tuple[str, Env]], entries) -> None:
+        story = self.story
+        envs = self.envs
+        region = self.region
+        todo: deque[str] = deque()
+        queued: set[str] = set()
+        for first, env0 in firsts:
+            envs[first] = env0
+            todo.append(first)
+            queued.add(first)
+        for st in entries:
+            if st.scene not in envs and (st.scene not in story.scenes or region is not None):
+                continue
+            env = tuple(frozenset([x]) for x in st.v)
+            old = envs.get(st.scene)
+            new = env if old is None else self._join(old, env)
+            if new != old:
+                envs[st.scene] = new
+                if st.scene not in queued:
+                    queued.add(st.scene)
+                    todo.append(st.scene)
+        while todo:
+            sid = todo.popleft()
+            queued.discard(sid)
+            env = envs[sid]
+            scene = story.scenes[sid]
+            for ch in self._exits(scene, env):
+                after = self._apply(env, ch.effects)
+                for t in self._targets(ch, after):
+                    target = story.scenes.get(t)
+                    if target is None or (region is not None and t not in region):
+                        continue
+                    new = self._apply(after, target.effects)
+                    old = envs.get(t)
+                    if old is not None:
+                        new = self._join(old, new)
+                        if new == old:
+                            continue
+                        new = self._widen(t, old, new)
+                    envs[t] = new
+                    if t not in queued:
+                        queued.add(t)
+                        todo.append(t)
+
+    def _exits(self, scene: Scene, env: Env) -> list[Choice]:
+        if scene.choices is not None:
+            return [ch for ch in scene.choices if self._may(env, ch.cond)[0]]
+        out = []
+        for b in scene.next or ():
+            can, always = self._may(env, b.cond)
+            if can:
+                out.append(b)
+            if always:
+                break
+        return out
+
+    def _targets(self, ch: Choice, env: Env) -> tuple[str, ...]:
+        if ch.to is not None:
+            return (ch.to,)
+        odds = self._values(env, ch.chance) if ch.chance is not None else None
+        if odds is None:
+            return ch.targets
+        out = []
+        if any(x > 0 for x in odds):  # a roll of 0.0 succeeds
+            out.append(ch.success)
+        if any(x < 100 for x in odds):  # a roll just under 1 fails
+            out.append(ch.failure)
+        return tuple(t for t in out if t is not None)

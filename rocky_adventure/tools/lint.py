@@ -11,14 +11,17 @@ an example and a fix.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..engine.diagnostics import CODES, E_RUNTIME, Diagnostic, Severity
 from ..engine.expr import BOOL, Expr
-from ..engine.model import Story
+from ..engine.model import CONTINUE_ID, Choice, Effect, Story
+from ..engine.start import Start
 from ..engine.text import Branches, Template
-from .analysis import Domains, collect, static_reachable
-from .explore import Exploration, Explorer
+from .analysis import Domains, FlowReach, _components, collect, static_reachable
+from .explore import Exploration, explore_from, start_at
+from .never import why_never
 
 # States the exploration inside `check` may visit before it falls back to
 # what the scene graph alone can tell.
@@ -69,6 +72,18 @@ LINTS: dict[str, Lint] = {
         Lint(
             "RA112", "chance-always-same", W, "a chance check that always succeeds or always fails"
         ),
+        Lint(
+            "RA113",
+            "choices-that-change-nothing",
+            W,
+            "choices open together that lead to the same place with the same effects",
+        ),
+        Lint(
+            "RA114",
+            "text-that-repeats",
+            INFO,
+            "a scene entered again that shows the same text every time",
+        ),
     )
 }
 
@@ -89,21 +104,35 @@ def _route_text(route: list, n: int = 8) -> str:
 
 
 class _Linter:
-    def __init__(self, story: Story, budget: int, exploration: Exploration | None):
+    def __init__(
+        self,
+        story: Story,
+        budget: int,
+        exploration: Exploration | None,
+        start: Start | None = None,
+    ):
         self.story = story
         self.facts = collect(story)
         self.out: list[Diagnostic] = []
+        # --from/--set: what is reachable is what is reachable from there
+        self.start = start_at(story, start, 0)
+        self.first = start.scene if start is not None else None
         if exploration is None and budget > 0:
-            exploration = Explorer(story).run(budget)
+            # with packs, also from the states playthroughs reach at their hooks
+            exploration = explore_from(story, None, budget, start)
         self.ex = exploration if exploration is not None and exploration.complete else None
         self.partial = exploration
-        self.static_reach = static_reachable(story)
-        self.domains = Domains(story, self.facts, self.static_reach)
+        self.static_reach = static_reachable(story, start=self.first)
+        self.domains = Domains(story, self.facts, self.static_reach, self.start)
         self.never: set[tuple[str, int]] = set()  # exits whose condition never holds
+        self.flow: FlowReach | None = None  # (made when a pack's ending needs it)
+        # the scenes the player can enter again: scene id -> (the scenes on its
+        # cycles, the variables an effect on one of them writes)
+        self.again: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     def run(self) -> list[Diagnostic]:
         self.conditions()
-        reach = static_reachable(self.story, self.never)
+        reach = static_reachable(self.story, self.never, start=self.first)
         self.unreachable(reach)
         self.dead_ends(reach)
         self.variables()
@@ -112,6 +141,9 @@ class _Linter:
         self.duplicate_texts()
         self.interpolations()
         self.long_scenes()
+        self.cycles(reach)
+        self.same_outcomes()
+        self.repeated_texts()
         self.faults()
         return sorted(self.out, key=Diagnostic.sort_key)
 
@@ -125,11 +157,13 @@ class _Linter:
                 if ch.cond is not None:
                     if dom.can_be(ch.cond, True) is False:
                         self.never.add((scene.id, i))
+                        why = why_never(self.story, self.facts, dom, ch.cond)
                         self.out.append(
                             _at(
                                 "RA103",
                                 ch.cond,
-                                f"the condition of {what}, {ch.cond.source!r}, can never be true",
+                                f"the condition of {what}, {ch.cond.source!r}, can never be true"
+                                + (f": {why}" if why else ""),
                             )
                         )
                     elif (
@@ -324,6 +358,33 @@ class _Linter:
                         f"{ex.states} reachable states",
                     )
                 )
+            elif ex is None and self._pack_ending_unreached(ending.id, scenes):
+                self.out.append(
+                    _at(
+                        "RA107",
+                        ending,
+                        f"ending {ending.id!r} is never reached: on every way into the "
+                        f"pack, the conditions on the way to its scenes "
+                        f"({', '.join(scenes)}) cannot hold (found without playing, "
+                        f"from what each way in sets)",
+                    )
+                )
+
+    def _pack_ending_unreached(self, ending: str, scenes: list[str]) -> bool:
+        """A pack's ending that exploration did not reach, and that the flow
+        analysis over the packs' scenes (analysis.FlowReach) proves no state
+        entering them can reach: found even when exploration stops at its
+        budget long before the hooks."""
+        names = tuple(p.name + "." for p in self.story.packs)
+        if not names or not ending.startswith(names):
+            return False
+        if self.partial is not None and ending in self.partial.endings:
+            return False
+        if self.flow is None:
+            region = {sid for sid in self.story.scenes if sid.startswith(names)}
+            samples = self.partial.samples if self.partial is not None else []
+            self.flow = FlowReach(self.story, self.domains, self.start, samples, region)
+        return not any(s in self.flow.scenes for s in scenes)
 
     # RA108 ---------------------------------------------------------------
     def ranges(self) -> None:
@@ -442,6 +503,155 @@ class _Linter:
                     )
                 )
 
+    # RA113 and RA114: what the player can tell apart ----------------------
+    def cycles(self, reach: set[str]) -> None:
+        """Fill self.again with the scenes the player can enter more than
+        once. The scene graph runs along the exits that can be taken (not
+        those whose condition never holds; with a complete exploration,
+        only scenes reached and choices offered), cut into strongly
+        connected components: a scene outside every cycle is entered at
+        most once, and every scene and exit inside a scene's component is
+        on a cycle back to it. On a cycle, `_entries` bounds how often."""
+        story, ex, never = self.story, self.ex, self.never
+        scenes = story.scenes
+        nodes = [s for s in scenes if s in reach and (ex is None or s in ex.scenes)]
+        live = set(nodes)
+        blocked = {sid for sid, _ in never}
+        succ: dict[str, list[str]] = {}
+        taken: dict[str, Sequence[Choice]] = {}
+        for sid in nodes:
+            exits: Sequence[Choice] = scenes[sid].exits
+            if ex is not None or sid in blocked:
+                exits = [
+                    ch
+                    for i, ch in enumerate(exits)
+                    if (sid, i) not in never
+                    and (ex is None or (sid, ch.id or CONTINUE_ID) in ex.offered)
+                ]
+            taken[sid] = exits
+            out: list[str] = []
+            for ch in exits:
+                if ch.to is not None:
+                    out.append(ch.to)
+                else:
+                    out += (ch.success, ch.failure)  # type: ignore[arg-type]
+            # (without an exploration every scene a way leads to from a reachable one is
+            # reachable: only the exploration's scenes need picking out)
+            succ[sid] = out if ex is None else [t for t in out if t in live]
+        comp_of: dict[str, int] = {}
+        cycle: dict[str, _Cycle] = {}
+        for n, comp in enumerate(_components(nodes, succ)):
+            for sid in comp:
+                comp_of[sid] = n
+            if len(comp) > 1 or comp[0] in succ[comp[0]]:
+                made = _Cycle(story, comp, taken)
+                for sid in comp:
+                    cycle[sid] = made
+        # the scenes with a way in that only their first entry can take: from
+        # outside their cycles, or one that entering shuts; and the other ways
+        firsts = {self.first or story.start}  # (--from: the scene the player starts in)
+        inner: dict[str, list[tuple[str, bool]]] = {}
+        for sid in nodes:
+            c = cycle.get(sid)
+            if c is None:  # every way out leaves the scene's component
+                firsts.update(succ[sid])
+                continue
+            here = comp_of[sid]
+            ways = inner[sid] = []
+            for ch in taken[sid]:
+                for t in (ch.to,) if ch.to is not None else dict.fromkeys(ch.targets):
+                    if t not in live:
+                        continue
+                    if comp_of[t] != here:
+                        firsts.add(t)
+                    elif ch.cond is None:
+                        ways.append((t, ch.once))
+                    elif c.first_only(ch.cond, t):
+                        firsts.add(t)
+                    else:
+                        ways.append((t, ch.once or c.once_only(ch, sid)))
+        entries = _entries(list(cycle), inner, firsts)
+        for sid, c in cycle.items():
+            if entries[sid] > 1:
+                self.again[sid] = (c.members, frozenset(c.writes))
+
+    # RA113 ---------------------------------------------------------------
+    def same_outcomes(self) -> None:
+        ex, never = self.ex, self.never
+        for scene in self.story.scenes.values():
+            choices = scene.choices
+            if choices is None or len(choices) < 2:
+                continue
+            if ex is not None and scene.id not in ex.scenes:
+                continue
+            # only choices to the same places can do the same (a quick first sort)
+            by_place: dict[tuple, list[Choice]] = {}
+            for ch in choices:
+                by_place.setdefault(ch.targets, []).append(ch)
+            if len(by_place) == len(choices):
+                continue
+            # `once` tells two choices apart only where the player can come back
+            again = scene.id in self.again
+            groups: dict[tuple, list[Choice]] = {}
+            for i, ch in enumerate(choices):
+                if len(by_place[ch.targets]) < 2:
+                    continue
+                if ch.flavour or (again and ch.once) or (scene.id, i) in never:
+                    continue
+                if ex is not None and (scene.id, ch.id) not in ex.offered:
+                    continue
+                same = groups.setdefault(_outcome_key(ch), [])
+                for other in same:
+                    if self._together(other, ch):
+                        self.out.append(
+                            _at(
+                                "RA113",
+                                ch,
+                                f"choice {ch.id!r} does the same as choice {other.id!r} "
+                                f"(line {other.line}) in scene {scene.id!r}: "
+                                f"{_outcome_text(ch)}, so nothing afterwards can tell which "
+                                f"the player picked (make them differ, merge them, or mark "
+                                f"one 'flavour: true')",
+                            )
+                        )
+                        break
+                same.append(ch)
+
+    def _together(self, a: Choice, b: Choice) -> bool:
+        """Whether both choices can be open at once (True when undecided)."""
+        conds = [c for c in (a.cond, b.cond) if c is not None]
+        if not conds:
+            return True
+        out = self.domains.outcomes(*conds)
+        return out is None or any(all(t) for t in out)
+
+    # RA114 ---------------------------------------------------------------
+    def repeated_texts(self) -> None:
+        for sid, (members, writes) in self.again.items():
+            scene = self.story.scenes[sid]
+            text = scene.text
+            if text.plain is None:
+                reads: set[str] = set()
+                for e in text.exprs:
+                    reads |= e.reads
+                # turns grows on every choice; a visit count on the way back, and a
+                # variable an effect there writes, can change between two visits
+                if (
+                    "turns" in reads
+                    or not reads.isdisjoint(members)
+                    or not reads.isdisjoint(writes)
+                ):
+                    continue
+            self.out.append(
+                _at(
+                    "RA114",
+                    scene,
+                    f"scene {sid!r} can be entered again and shows the same text every "
+                    f"time: vary it with its visit count ({{if {sid} > 1}}...{{end}}) or "
+                    f"what changed",
+                )
+            )
+
     # RA009: faults found while exploring ---------------------------------
     def faults(self) -> None:
         ex = self.partial
@@ -500,6 +710,266 @@ def _text_key(t: Template | None) -> str:
     return repr(t.parts)
 
 
+class _Cycle:
+    """One strongly connected component of the scene graph with a cycle:
+    what changes on the way round, for deciding which ways in and out of
+    its scenes can be taken again."""
+
+    def __init__(self, story: Story, comp: list[str], taken: Mapping[str, Sequence[Choice]]):
+        self.story = story
+        self.members = members = frozenset(comp)
+        # every effect on a cycle: the scenes' own, and those of the exits that stay
+        effects: list[Effect] = []
+        for sid in comp:
+            effects.extend(story.scenes[sid].effects)
+            for ch in taken[sid]:
+                if ch.effects and (
+                    ch.to in members
+                    if ch.to is not None
+                    else ch.success in members or ch.failure in members
+                ):
+                    effects.extend(ch.effects)
+        self.writes: dict[str, int] = {}
+        rising: dict[int, bool] = {}
+        for e in effects:
+            self.writes[e.name] = self.writes.get(e.name, 0) + 1
+            k = e.value.constant
+            up = (
+                e.op in ("add", "subtract")
+                and isinstance(k, int)
+                and not isinstance(k, bool)
+                and (k >= 0 if e.op == "add" else k <= 0)
+            )
+            rising[e.var] = rising.get(e.var, True) and up
+        self.rising = {i for i, up in rising.items() if up}
+        self.latches: dict[str, dict[int, object]] = {}  # scene id -> its latch
+        self.steps: dict[str, set[int]] = {}  # scene id -> the counts it raises on entry
+
+    def _latch(self, effects: tuple[Effect, ...]) -> dict[int, object]:
+        """The variables these effects set to a constant that nothing else
+        on the cycles changes, with their values (clamped)."""
+        out: dict[int, object] = {}
+        for e in effects:
+            if e.op == "set" and self.writes.get(e.name) == 1 and e.value.ir[0] == "const":
+                c = e.value.ir[1]
+                out[e.var] = c if e.lo is None else min(max(c, e.lo), e.hi)
+        return out
+
+    def first_only(self, cond: Expr, target: str) -> bool:
+        """Whether the first entry into `target` shuts a way in with this
+        condition: it needs the target unvisited (`robot == 0`), or needs
+        otherwise a variable the target sets on entry (`if: not met` into
+        a scene with `set: {met: true}`)."""
+        latch = self.latches.get(target)
+        if latch is None:
+            latch = self.latches[target] = self._latch(self.story.scenes[target].effects)
+        return _shut(cond.ir, latch, target)
+
+    def once_only(self, ch: Choice, sid: str) -> bool:
+        """Whether the exit can be taken only once: a `once` choice, one
+        whose own effects shut its condition (`if: not asked` with `set:
+        {asked: true}`), or one whose condition asks for one value of a
+        count that rises on every entry of its scene (`if: day == 4`
+        below a scene with `add: {day: 1}`)."""
+        if ch.once:
+            return True
+        if ch.cond is None:
+            return False
+        if ch.effects and _shut(ch.cond.ir, self._latch(ch.effects), ""):
+            return True
+        steps = self.steps.get(sid)
+        if steps is None:
+            steps = self.steps[sid] = {
+                e.var
+                for e in self.story.scenes[sid].effects
+                if e.var in self.rising and e.value.constant != 0
+            }
+        return bool(steps) and _one_value(ch.cond.ir, steps, self.story)
+
+
+def _one_value(ir: tuple, steps: set[int], story: Story) -> bool:
+    """Whether the condition holds for one value at most of a count in
+    `steps` (`day == 4`, and/or of such), below the count's largest value
+    (where it would stay)."""
+    k = ir[0]
+    if k == "and":
+        return any(_one_value(p, steps, story) for p in ir[1])
+    if k == "or":
+        return all(_one_value(p, steps, story) for p in ir[1])
+    if k != "cmp" or ir[1] != ("==",):
+        return False
+    a, b = ir[2]
+    if a[0] == "const":
+        a, b = b, a
+    if a[0] != "var" or a[1] not in steps or b[0] != "const":
+        return False
+    hi = story.variables[a[1]].max
+    return hi is None or b[1] < hi
+
+
+def _entries(
+    nodes: list[str], inner: dict[str, list[tuple[str, bool]]], firsts: set[str]
+) -> dict[str, int]:
+    """How often the player can enter each scene on a cycle at most: 1, or
+    2 for more than once. `inner` gives each scene's ways out inside its
+    strongly connected component that more than the target's first entry
+    can take, as (target, the way can be taken only once); `firsts` the
+    scenes with a way in that only their first entry can take. Every scene
+    here is reachable, so entered once at least.
+
+    A scene whose ways in all come from one scene and can all be taken
+    again belongs to the region of that scene; the other scenes head a
+    region each. A region is a tree below its head, so it is entered from
+    outside only at its head: from another region, or along a way in that
+    only the head's first entry takes (from outside the head's component,
+    or shut once the head was entered). A stay in a region starts with such
+    an entry, goes down the tree, and may come back to the head (a loop) a
+    number of times before it leaves the region, once. So the ways out of a
+    region are taken, together, as often as the region is entered from
+    outside, and each `once` way once; the head is entered again only if a
+    loop comes back to it, and a scene of the tree that cannot reach a loop
+    is entered once a stay. Linear in the size of the graph."""
+    # each scene's one source of ways in, if it has one and they can all be taken again
+    pred: dict[str, str | None] = {}
+    for sid in nodes:
+        for t, once in inner[sid]:
+            p = pred.get(t, sid)
+            pred[t] = sid if p == sid and not once and t not in firsts else None
+    head: dict[str, str] = {}
+    for sid in nodes:
+        path: dict[str, None] = {}
+        x = sid
+        while x not in head:
+            up = pred.get(x)
+            if up is None or x in path:
+                head[x] = x
+                break
+            path[x] = None
+            x = up
+        h = head[x]
+        for y in path:
+            head[y] = h
+    # the ways between regions (target head -> source head -> how often they can be
+    # taken, 2: more than once), and the scenes a loop back to their head leaves
+    into: dict[str, dict[str, int]] = {}
+    loops: set[str] = set()
+    for sid in nodes:
+        h = head[sid]
+        for t, once in inner[sid]:
+            if head[t] != h:
+                ways = into.setdefault(t, {})
+                ways[h] = min(2, ways.get(h, 0) + 1) if once else 2
+            elif t == h:
+                loops.add(sid)
+    # the scenes of a tree that can reach a loop: the loops' sources and those above them
+    looping: set[str] = set()
+    for sid in loops:
+        x = sid
+        while x not in looping:
+            looping.add(x)
+            if head[x] == x:
+                break
+            x = pred[x]  # type: ignore[assignment]
+    # how often each region is entered from outside
+    arrive: dict[str, int] = {}
+    copies: dict[str, str] = {}
+    for sid in nodes:
+        if head[sid] != sid:
+            continue
+        ways = into.get(sid, {})
+        if sid in firsts or len(ways) != 1:
+            arrive[sid] = 2 if (sid in firsts and ways) or len(ways) > 1 else 1
+        else:
+            [(h, cap)] = ways.items()
+            if cap == 1:
+                arrive[sid] = 1
+            else:
+                copies[sid] = h
+    for sid in copies:
+        chain: dict[str, None] = {}
+        x = sid
+        while x not in arrive and x not in chain:
+            chain[x] = None
+            x = copies[x]
+        n = arrive.get(x, 1)  # (a ring of such regions with no other way in is never reached)
+        for y in chain:
+            arrive[y] = n
+    return {sid: 2 if sid in looping else arrive[head[sid]] for sid in nodes}
+
+
+_HOLDS = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+# a comparison the other way round: `0 == x` is `x == 0`, `1 > x` is `x < 1`
+_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _shut(ir: tuple, latch: dict[int, object], sid: str) -> bool:
+    """Whether the condition is false once scene `sid` was entered (its
+    visit count is 1 or more: `sid == 0`, `sid < 1`) or while a variable
+    of `latch` has its value there (`not met`, `met == false`), or and/or
+    of those. Decided from the condition's shape only."""
+    k = ir[0]
+    if k == "and":
+        return any(_shut(p, latch, sid) for p in ir[1])
+    if k == "or":
+        return all(_shut(p, latch, sid) for p in ir[1])
+    if k == "var":
+        return latch.get(ir[1], True) is False
+    if k == "not":
+        return ir[1][0] == "var" and latch.get(ir[1][1], False) is True
+    if k != "cmp" or len(ir[1]) != 1:
+        return False
+    (op,), (a, b) = ir[1], ir[2]
+    if a[0] == "const":
+        op, a, b = _FLIP[op], b, a
+    if b[0] != "const":
+        return False
+    k = b[1]
+    if a == ("visits", sid):
+        # false for every count from 1 up: `== 0`, `< 1`, `<= 0`
+        return isinstance(k, int | float) and (
+            (op == "==" and k < 1) or (op == "<" and k <= 1) or (op == "<=" and k < 1)
+        )
+    if a[0] == "var" and a[1] in latch:
+        c = latch[a[1]]
+        if isinstance(c, str) != isinstance(k, str):
+            return False
+        return not _HOLDS[op](c, k)
+    return False
+
+
+def _effects_key(effects: tuple[Effect, ...]) -> tuple:
+    """The effects as data: op, variable and value, in order; in any order
+    when no effect reads a variable another writes (set a then b is set b
+    then a)."""
+    key = [(e.op, e.var, e.value.ir) for e in effects]
+    names = {e.name for e in effects}
+    if len(names) == len(effects) and all(names.isdisjoint(e.value.reads) for e in effects):
+        key.sort(key=repr)
+    return tuple(key)
+
+
+def _outcome_key(ch: Choice) -> tuple:
+    """What taking the choice does to the state: where it goes (a chance
+    check's odds and both outcomes) and its effects."""
+    odds = ch.chance.ir if ch.chance is not None else None
+    return (ch.to, odds, ch.success, ch.failure, _effects_key(ch.effects))
+
+
+def _outcome_text(ch: Choice) -> str:
+    if ch.chance is not None:
+        where = f"both roll {ch.chance.source!r} for {ch.success!r} or {ch.failure!r}"
+    else:
+        where = f"both go to {ch.to!r}"
+    return f"{where} with {'the same effects' if ch.effects else 'no effects'}"
+
+
 def _show(v) -> str:
     from ..engine.expr import format_value
 
@@ -507,12 +977,18 @@ def _show(v) -> str:
 
 
 def lint(
-    story: Story, budget: int = CHECK_BUDGET, exploration: Exploration | None = None
+    story: Story,
+    budget: int = CHECK_BUDGET,
+    exploration: Exploration | None = None,
+    start: Start | None = None,
 ) -> list[Diagnostic]:
     """Every lint finding, at its default severity, sorted by place.
     Exploration (up to `budget` states; 0 turns it off) lets the lints
-    respect conditions; a given exploration is used as it is."""
-    return _Linter(story, budget, exploration).run()
+    respect conditions; a given exploration is used as it is. With branch
+    packs it also starts from the states playthroughs reach at the packs'
+    hooks. `start` (--from/--set) makes what is reachable what is reachable
+    from that state."""
+    return _Linter(story, budget, exploration, start).run()
 
 
 # -- severities ------------------------------------------------------------

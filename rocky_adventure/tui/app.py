@@ -153,7 +153,9 @@ class RockyApp(App[int]):
         self.story = story
         self.title = story.title
         for warning in story.warnings:  # a broken installed pack was skipped
-            self.notify(warning, title="A pack was skipped", severity="warning", timeout=15, markup=False)
+            self.notify(
+                warning, title="A pack was skipped", severity="warning", timeout=15, markup=False
+            )
         if self.data_dir is not None:
             self.storage = Storage(self.data_dir, story.id, self.writer, self.clock)
         self.refresh_title()

@@ -205,6 +205,33 @@ class ResultsScreen(ModalScreen[AfterRun]):
         self.dismiss(AfterRun.TITLE)
 
 
+def route_view(story, seed: int, ending: str | None) -> tuple[str, list[tuple[str, str]], str]:
+    """What the route view shows for a run with this seed: (title, steps,
+    note). The route is `route`'s own exact search (tools/explore.py
+    routes_for): to the category's ending, or with none (Any%, All
+    Endings) the shortest route to any ending (`route --any`); only a
+    route that replays with this seed is shown."""
+    from ..tools.explore import routes_for
+    from ..tools.transcript import route_steps
+
+    if ending is None:
+        _, found = routes_for(story, seed=seed, any_ending=True)
+    else:
+        _, found = routes_for(story, seed=seed, endings=[ending])
+    found = [r for r in found if r["exact"] and r["seed"] == seed]
+    if not found:
+        return "Route", [], ""
+    r = found[0]
+    steps = route_steps(story, seed, r["choices"])
+    title = f"Route to {story.endings[r['ending']].title}: {len(r['choices'])} choices, seed {seed}"
+    note = (
+        "The fewest choices possible."
+        if r["shortest"]
+        else "Replays exactly with this seed; not proven the shortest."
+    )
+    return title, steps, note
+
+
 class RouteScreen(ModalScreen[None]):
     """The fewest-choices route to the category's ending for this seed."""
 
@@ -364,33 +391,7 @@ class SpeedrunGameScreen(GameScreen):
         self.notify("Finding the route\u2026", timeout=2)
 
         def work():
-            from ..tools.explore import routes_for
-
-            story = s.story
-            wanted = [ending] if ending is not None else None
-            _, found = routes_for(story, seed=run.seed, endings=wanted)
-            if ending is None and found:
-                found = [min(found, key=lambda r: len(r["choices"]))]
-            steps = []
-            title = "Route"
-            if found:
-                from ..tools.transcript import route_steps
-
-                r = found[0]
-                steps = route_steps(story, run.seed, r["choices"])
-                title = (
-                    f"Route to {story.endings[r['ending']].title}: {len(r['choices'])} choices, "
-                    f"seed {run.seed}"
-                )
-            note = (
-                ""
-                if not found
-                else (
-                    "The fewest choices possible."
-                    if found[0].get("shortest")
-                    else "Replays exactly with this seed; not proven the shortest."
-                )
-            )
+            title, steps, note = route_view(s.story, run.seed, ending)
             self.app.call_from_thread(self.app.push_screen, RouteScreen(title, steps, note))
 
         self.run_worker(work, thread=True, exit_on_error=False, name="route")

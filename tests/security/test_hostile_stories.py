@@ -265,7 +265,8 @@ def test_a_syntax_error_next_to_an_ampersand_is_reported_once(make_story):
                 "scenes.yaml",
                 12,
                 1,
-                "invalid YAML: found unexpected end of stream (while scanning a quoted scalar)",
+                "invalid YAML: found unexpected end of stream (while scanning a quoted scalar); "
+                "the quote opened on line 10, column 11 is never closed",
                 "RA002",
             ),
         ],
@@ -529,7 +530,7 @@ def test_yaml_999_mappings_deep_where_text_is_expected(make_story):
     assert check(folder) == (
         1,
         [
-            error(folder, "scenes.yaml", 6, 9, "unknown scene 'b'", "RA005"),  # (b is refused)
+            error(folder, "scenes.yaml", 8, 13, "unknown scene 'b'", "RA005"),  # (b is refused)
             error(folder, "scenes.yaml", 10, 11, "expected text, got a mapping", "RA004"),
         ],
     )
