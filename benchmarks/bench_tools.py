@@ -95,7 +95,53 @@ def main() -> int:
         f"{t:.2f} s (target < 2 s)"
     )
     bench_balance(bundled, 100 if args.quick else 500, repeat, cores)
+    bench_check_packs(bundled, repeat)
     return 0
+
+
+def deep_pack(story, root: Path, scenes: int = 20) -> Path:
+    """A pack of `scenes` scenes in a row, hooked into the first scene with
+    choices of the story's last chapter (deep: the analysis must start from
+    the states real playthroughs reach there)."""
+    last = story.chapters[-1].id
+    hook = next(s for s in story.scenes.values() if s.chapter == last and s.choices)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pack.yaml").write_text(
+        f"format: 1\nname: deep\ntitle: Deep\nversion: 1.0.0\nextends: {story.id}\n"
+        f"endings:\n  - {{id: out, title: Out, epilogue: Gone.}}\n"
+        f"hooks:\n  - scene: {hook.id}\n    choices:\n      - {{id: leave, text: Leave, to: d0}}\n",
+        encoding="utf-8",
+    )
+    lines = [f"chapter: {last}", "scenes:"]
+    for i in range(scenes):
+        nxt = f"d{i + 1}" if i + 1 < scenes else "d_end"
+        lines += [
+            f"  - id: d{i}",
+            f"    text: Step {i}.",
+            "    choices:",
+            f"      - {{id: on, text: On, to: {nxt}}}",
+        ]
+    lines += ["  - id: d_end", "    text: The end.", "    ending: out"]
+    (root / "deep.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def bench_check_packs(bundled, repeat: int) -> None:
+    """check's lints on the bundled story, without a pack (the baseline) and
+    with a 20-scene pack hooked into the last chapter, so the pack analysis
+    (states sampled at the hook, then explored) is on."""
+    from rocky_adventure.tools.lint import lint
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pack = deep_pack(bundled, Path(tmp) / "deep")
+        with_pack = load_story(None, [pack], cache=False)
+        base = best_of(lambda: lint(bundled), repeat)
+        t = best_of(lambda: lint(with_pack), repeat)
+    print(f"check's lints, the bundled story: {base:.2f} s (the baseline)")
+    print(
+        f"check's lints with a 20-scene pack hooked into the last chapter (pack analysis on): "
+        f"{t:.2f} s = {t / base:.2f}x"
+    )
 
 
 def bench_balance(story, runs: int, repeat: int, cores: int) -> None:
