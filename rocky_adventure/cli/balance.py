@@ -14,6 +14,7 @@ from .common import (
     CommandError,
     load_from_args,
     seed_arg,
+    start_args,
     story_args,
 )
 
@@ -71,17 +72,7 @@ def setup(p: argparse.ArgumentParser) -> None:
         metavar="J",
         help="worker processes (0: one per core; default 1); the report is the same for any",
     )
-    p.add_argument(
-        "--from", dest="from_scene", metavar="SCENE", help="start the runs at this scene"
-    )
-    p.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="start with a variable (or a scene's visit count) set; repeatable",
-    )
+    start_args(p, "the runs")
     scan = p.add_mutually_exclusive_group()
     scan.add_argument(
         "--scan",

@@ -55,7 +55,7 @@ def setup_check(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="states the lints may explore to respect conditions (0: the scene graph only)",
     )
-    from .tools import start_args
+    from .common import start_args
 
     start_args(p)
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..engine import Story
@@ -155,3 +155,17 @@ def seed_arg(text: str) -> int:
 def err(*lines: str) -> None:
     for line in lines:
         print(line, file=sys.stderr)
+
+
+def start_args(p: Any, what: str = "the analysis") -> None:
+    """--from SCENE and --set NAME=VALUE: where `what` starts instead of the
+    story's start (play, balance, explore, route and check share them)."""
+    p.add_argument("--from", dest="from_scene", metavar="SCENE", help=f"start {what} at this scene")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="start with a variable (or a scene's visit count) set; repeatable",
+    )

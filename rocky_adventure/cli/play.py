@@ -27,6 +27,7 @@ from .common import (
     load_error_lines,
     load_from_args,
     seed_arg,
+    start_args,
     story_args,
     story_from_args,
 )
@@ -62,15 +63,7 @@ def setup(p: argparse.ArgumentParser) -> None:
         help="live reload: watch the story and pack files, reload on save, replay to where you were; "
         "a debug panel (d) shows variables and visit counts",
     )
-    g.add_argument("--from", dest="from_scene", metavar="SCENE", help="start at this scene")
-    g.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="start with a variable (or a scene's visit count) set; repeatable",
-    )
+    start_args(g, "the game")
     speedrun.play_arguments(p)
 
 

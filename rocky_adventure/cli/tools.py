@@ -15,30 +15,12 @@ from .common import (
     Command,
     CommandError,
     load_from_args,
+    start_args,
     story_args,
     write_or_print,
 )
 
 ROUTE_MAX_BYTES = 16 * 1024 * 1024
-
-
-def start_args(p) -> None:
-    """--from SCENE and --set NAME=VALUE, as `play` has them: where the
-    analysis starts instead of the story's start."""
-    p.add_argument(
-        "--from",
-        dest="from_scene",
-        metavar="SCENE",
-        help="start the analysis at this scene instead of the story's start",
-    )
-    p.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="with a variable (or a scene's visit count) set; repeatable",
-    )
 
 
 def start_from_args(story, args, command: str, seed: int | None = None):
