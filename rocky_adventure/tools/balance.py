@@ -7,7 +7,7 @@ is open, else random); a story or a pack declares its own (`policies:`):
 rules tried in order, each naming the choice ids it prefers, and a
 fallback. Run i of a policy plays with seed S+i (the story's dice) and
 picks with its own generator seeded from S+i, so every policy meets the
-same dice at the same seeds. Runs are played in fixed batches of BATCH
+same dice at the same seeds. Runs are played in fixed batches of randomtest.BATCH
 seeds that never depend on each other: the report is the same whatever
 `jobs` is.
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +31,8 @@ from ..engine.model import ALWAYS, BUILTIN_POLICIES, Choice, Policy, Rule, Story
 from ..engine.play import CONTINUE, Cursor
 from ..engine.rng import Random
 from ..engine.start import Start, start_state
+from .randomtest import batches, failure, map_batches
 
-BATCH = 100
 DEFAULT_RUNS = 1000
 DEFAULT_STEP_LIMIT = 5_000
 SCAN_MIN_SCENES = 3
@@ -234,34 +233,13 @@ def play_batch(
         if kind is not None:
             out.unfinished[kind] += 1
             if len(out.errors) < MAX_REPORTED_ERRORS:
-                out.errors.append(
-                    {
-                        "seed": seed,
-                        "kind": kind,
-                        "message": msg,
-                        "scene": c.scene.id,
-                        "choices": [cid for _, cid in c.path],
-                    }
-                )
+                out.errors.append(failure(seed, kind, msg, c))
     return out
 
 
-_STORY: Story | None = None
-
-
-def _init(story: Story) -> None:
-    global _STORY
-    _STORY = story
-
-
-def _work(job: tuple[str, range, Start | None, int]) -> Tally:
+def _work(story: Story, job: tuple[str, range, Start | None, int]) -> Tally:
     name, seeds, start, limit = job
-    assert _STORY is not None
-    return play_batch(_STORY, player(_STORY, name), seeds, start, limit)
-
-
-def batches(seed: int, runs: int) -> list[range]:
-    return [range(seed + i, seed + min(i + BATCH, runs)) for i in range(0, runs, BATCH)]
+    return play_batch(story, player(story, name), seeds, start, limit)
 
 
 def play_policies(
@@ -274,19 +252,12 @@ def play_policies(
     """Play each (policy name, runs, start) and return a Tally for each, in
     order. The work is split into fixed batches of seeds, so the result is
     the same whatever `jobs` is (0: one per core)."""
-    players = {name: player(story, name) for name, _, _ in plays}  # (PolicyError first)
+    for name, _, _ in plays:
+        player(story, name)  # an unknown policy is a PolicyError before anything plays
     parts: list[tuple[int, tuple[str, range, Start | None, int]]] = []
     for i, (name, runs, start) in enumerate(plays):
         parts += [(i, (name, r, start, step_limit)) for r in batches(seed, runs)]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(parts)))
-    if jobs == 1:
-        results = [play_batch(story, players[j[0]], j[1], j[2], j[3]) for _, j in parts]
-    else:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        with ctx.Pool(jobs, initializer=_init, initargs=(story,)) as pool:
-            results = pool.map(_work, [j for _, j in parts], chunksize=1)
+    results = map_batches(story, _work, [j for _, j in parts], jobs)
     out = [Tally() for _ in plays]
     for (i, _), t in zip(parts, results, strict=True):
         out[i].add(t)

@@ -12,7 +12,9 @@ reported with its seed and its choices: `replay(story, seed, choices)` (or
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from ..engine.diagnostics import StoryRuntimeError
 from ..engine.expr import Expr
@@ -141,21 +143,26 @@ def play_batch(
             out.failed += 1
             out.unfinished[kind] += 1
             if len(out.errors) < MAX_REPORTED_ERRORS:
-                out.errors.append(
-                    {
-                        "seed": seed,
-                        "kind": kind,
-                        "message": msg,
-                        "scene": c.scene.id,
-                        "choices": [cid for _, cid in c.path],
-                    }
-                )
+                out.errors.append(failure(seed, kind, msg, c))
     return out
+
+
+def failure(seed: int, kind: str, message: str, c: Cursor) -> dict[str, Any]:
+    """A failed run as the reports list it: replayable from its seed and choices."""
+    return {
+        "seed": seed,
+        "kind": kind,
+        "message": message,
+        "scene": c.scene.id,
+        "choices": [cid for _, cid in c.path],
+    }
 
 
 # -- parallel runs -----------------------------------------------------------
 
 _STORY: Story | None = None
+T = TypeVar("T")
+J = TypeVar("J")
 
 
 def _init(story: Story) -> None:
@@ -163,9 +170,30 @@ def _init(story: Story) -> None:
     _STORY = story
 
 
-def _work(job: tuple) -> Batch:
+def _call(job: tuple[Callable[[Story, Any], Any], Any]) -> Any:
+    work, part = job
+    assert _STORY is not None
+    return work(_STORY, part)
+
+
+def map_batches(story: Story, work: Callable[[Story, J], T], parts: list[J], jobs: int) -> list[T]:
+    """`work(story, part)` for each part, in order, on `jobs` processes (0:
+    one per core). `work` is a module-level function, so it reaches the
+    workers; the story is handed to each worker once. randomtest and
+    balance both play their fixed batches through here."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(parts)))
+    if jobs == 1:
+        return [work(story, p) for p in parts]
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ctx.Pool(jobs, initializer=_init, initargs=(story,)) as pool:
+        return pool.map(_call, [(work, p) for p in parts], chunksize=1)
+
+
+def _work(story: Story, job: tuple[range, bool, int, bool]) -> Batch:
     seeds, prefer, limit, render = job
-    return play_batch(_STORY, seeds, prefer, limit, render)  # type: ignore[arg-type]
+    return play_batch(story, seeds, prefer, limit, render)
 
 
 def batches(seed: int, runs: int) -> list[range]:
@@ -184,15 +212,7 @@ def randomtest(
     """Play `runs` random playthroughs and return the report (a JSON-ready
     dict that depends only on the story and the arguments, not on jobs)."""
     parts = [(r, prefer, step_limit, render) for r in batches(seed, runs)]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(parts)))
-    if jobs == 1:
-        results = [play_batch(story, *p) for p in parts]
-    else:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        with ctx.Pool(jobs, initializer=_init, initargs=(story,)) as pool:
-            results = pool.map(_work, parts, chunksize=1)
+    results = map_batches(story, _work, parts, jobs)
     return report(story, results, runs=runs, seed=seed, prefer=prefer, step_limit=step_limit)
 
 
