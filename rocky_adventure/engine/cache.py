@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 _PathLike = str | os.PathLike[str]
 
-CACHE_FORMAT = 2  # 2: equal values stored once (see shared)
+CACHE_FORMAT = 3  # 2: equal values stored once (see shared); 3: Variable.shown
 _MAGIC = b"RAC1"
 _TEMP_PREFIX, _TEMP_SUFFIX = ".tmp-", ".pickle"  # an entry being written
 STALE_TEMP_SECONDS = 300.0  # a temp file older than this was left by a writer that was killed
@@ -300,6 +300,7 @@ _FIELDS: dict[str, dict[str, int]] = {
         "label": STR,
         "index": INT,
         **_AT,
+        "shown": BOOL,
     },
     "Chapter": {"id": STR, "title": STR, "index": INT, **_AT},
     "Ending": {"id": STR, "title": STR, "epilogue": TEXT, **_AT, "tags": STRS},

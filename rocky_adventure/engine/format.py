@@ -74,6 +74,11 @@ VARIABLE = Obj(
         "min": Field(Int(), doc="the smallest value (int only); changes are clamped"),
         "max": Field(Int(), doc="the largest value (int only); changes are clamped"),
         "label": Field(Str(), doc="the name the player sees"),
+        "shown": Field(
+            Bool(),
+            doc="true: the text always tells the player this value (or it is the player's own "
+            "doing), so a balance policy may read it",
+        ),
     },
 )
 

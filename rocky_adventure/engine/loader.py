@@ -366,7 +366,8 @@ class _Builder:
                 self.broken.add(name)
                 default = None
             label = v.get("label", name)
-            self.declare(Variable(name, typ, default, lo, hi, label, 0, file, kline, kcol))
+            shown = v.get("shown") is True
+            self.declare(Variable(name, typ, default, lo, hi, label, 0, file, kline, kcol, shown))
 
     def declare(self, var: Variable) -> None:
         idx = len(self.variables)

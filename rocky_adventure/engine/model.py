@@ -24,6 +24,9 @@ class Variable(NamedTuple):
     file: str
     line: int
     col: int
+    # `shown: true`: the text always tells the player this value (or it is the player's
+    # own doing), so a balance policy may read it
+    shown: bool = False
 
 
 class Chapter(NamedTuple):

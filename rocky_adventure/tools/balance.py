@@ -13,7 +13,8 @@ seeds that never depend on each other: the report is the same whatever
 
 Rates are shares of all the runs, with 95% Wilson score intervals. The
 dominance scan plays `always:ID` for every choice id offered in at least
-SCAN_MIN_SCENES scenes reachable from where the runs start, and flags the
+SCAN_MIN_SCENES scenes reachable from where the runs start, or in a scene
+the runs can enter again (a round of a loop), and flags the
 ones that reach a goal tag measurably more often than the best declared
 policy: the lower end of their interval is above that policy's rate. The
 goal tags are the tags of the manifest's `at_least` targets, or `win`.
@@ -146,9 +147,12 @@ class _Picker:
 
 def unseen_variables(story: Story, p: Player) -> list[str]:
     """The variables the policy's rules read that the player is never shown:
-    not in the sidebar, not a HUD bar and not the HUD's round."""
+    not in the sidebar, not a HUD bar, not the HUD's round and not declared
+    `shown: true` (the text tells it)."""
     d = story.display
-    shown = set(d.sidebar) | {b.var for b in d.hud_bars}
+    shown = (
+        set(d.sidebar) | {b.var for b in d.hud_bars} | {v.name for v in story.variables if v.shown}
+    )
     if d.hud_round is not None:
         shown.add(d.hud_round)
     read: dict[str, None] = {}
@@ -336,16 +340,31 @@ def reachable(story: Story, start: str) -> set[str]:
     return seen
 
 
+def on_cycle(story: Story, scene: str) -> bool:
+    """Whether the scene graph leads from `scene` back to it (conditions ignored)."""
+    return any(
+        scene in reachable(story, t)
+        for ch in story.scenes[scene].exits
+        for t in ch.targets
+        if t in story.scenes
+    )
+
+
 def scan_choices(story: Story, start: str | None = None) -> list[str]:
     """The choice ids offered in at least SCAN_MIN_SCENES scenes reachable
-    from `start` (default: the story's start), in the story's order."""
+    from `start` (default: the story's start), or in a reachable scene that
+    can be entered again (on a cycle), in the story's order."""
     scenes = reachable(story, start or story.start)
     count: dict[str, int] = {}
+    looped: set[str] = set()
     for s in story.scenes.values():
-        if s.id in scenes:
-            for c in s.choices or ():
+        if s.id in scenes and s.choices:
+            again = on_cycle(story, s.id)
+            for c in s.choices:
                 count[c.id] = count.get(c.id, 0) + 1
-    return [cid for cid, n in count.items() if n >= SCAN_MIN_SCENES]
+                if again:
+                    looped.add(c.id)
+    return [cid for cid, n in count.items() if n >= SCAN_MIN_SCENES or cid in looped]
 
 
 def goal_tags(story: Story, given: list[str] | None = None) -> list[str]:
@@ -533,8 +552,8 @@ def _scan_text(scan: dict[str, Any]) -> str:
     against = ", ".join(scan["against"]) or "nothing"
     lines = [
         f"dominance scan: always:ID for {len(scan['choices'])} choice ids offered in "
-        f"{SCAN_MIN_SCENES} scenes or more, against the best of {against}, on "
-        f"{', '.join(scan['goals'])}:"
+        f"{SCAN_MIN_SCENES} scenes or more or in a scene played again, against the best of "
+        f"{against}, on {', '.join(scan['goals'])}:"
     ]
     for f in scan["flagged"]:
         b = f["best"]
@@ -562,11 +581,17 @@ def check_targets(
     step_limit: int = DEFAULT_STEP_LIMIT,
 ) -> dict[str, Any]:
     """Play the manifest's balance targets (each at most once for the same
-    policy, start and runs) and say which hold."""
+    policy, start and runs) and say which hold; then, from each start the
+    targets name, the dominance scan against the declared policies (a
+    flagged choice is a miss, at the first target with that start)."""
     targets = story.balance
     keys: dict[tuple[str, int, Start | None], int] = {}
     for t in targets:
         keys.setdefault(_play_key(t, runs), len(keys))
+    starts: dict[tuple[Start | None, int], Target] = {}
+    for t in targets:
+        starts.setdefault((_target_start(t), t.runs or runs), t)
+    scans = [_check_scan(story, t, st, n, seed, jobs, step_limit) for (st, n), t in starts.items()]
     tallies = play_policies(story, list(keys), seed, jobs, step_limit)
     results = []
     for t in targets:
@@ -616,7 +641,34 @@ def check_targets(
         "story_hash": story.hash,
         "seed": seed,
         "targets": results,
-        "missed": sum(not x["ok"] for x in results),
+        "scans": scans,
+        "missed": sum(not x["ok"] for x in results) + sum(bool(x["flagged"]) for x in scans),
+    }
+
+
+def _check_scan(
+    story: Story,
+    t: Target,
+    start: Start | None,
+    runs: int,
+    seed: int,
+    jobs: int,
+    step_limit: int,
+) -> dict[str, Any]:
+    """The dominance scan from a target's start, with its runs, against the
+    declared policies (nothing to scan when the story declares none)."""
+    names = declared(story)
+    if not names:
+        return {"file": t.file, "line": t.line, "col": t.col, "start": None, "flagged": []}
+    r = balance(story, names, runs, seed, jobs, start, scan=True, step_limit=step_limit)
+    return {
+        "file": t.file,
+        "line": t.line,
+        "col": t.col,
+        "start": r["start"],
+        "runs": runs,
+        "scan": r["scan"],
+        "flagged": r["scan"]["flagged"],
     }
 
 
@@ -641,9 +693,24 @@ def format_check(r: dict[str, Any]) -> str:
             out.append(f"{t['file']}:{t['line']}:{t['col']}: balance target missed: {t['message']}")
         if t["unfinished"]:
             out.append(f"  ({t['unfinished']} of the runs did not finish: see balance --policy)")
+    for sc in r.get("scans", []):
+        if "scan" not in sc:
+            continue
+        where = _start_text(sc["start"])
+        if sc["flagged"]:
+            out.append(
+                f"{sc['file']}:{sc['line']}:{sc['col']}: dominance scan {where}, "
+                f"{sc['runs']} runs each: a single choice beats every declared policy"
+            )
+        else:
+            out.append(f"ok: dominance scan {where}, {sc['runs']} runs each")
+        out += ["  " + line for line in _scan_text(sc["scan"]).splitlines()]
     n = len(r["targets"])
+    flagged = sum(bool(sc["flagged"]) for sc in r.get("scans", []))
+    missed = r["missed"] - flagged
     out.append(
-        f"{n - r['missed']} of {n} balance target{'s' if n != 1 else ''} hold"
-        + (f"; {r['missed']} missed" if r["missed"] else "")
+        f"{n - missed} of {n} balance target{'s' if n != 1 else ''} hold"
+        + (f"; {missed} missed" if missed else "")
+        + (f"; the dominance scan flags choices from {flagged} start(s)" if flagged else "")
     )
     return "\n".join(out)

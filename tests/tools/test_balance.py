@@ -359,6 +359,64 @@ def test_the_hud_round_counts_as_shown(tmp_path):
     assert b.unseen_variables(story, b.player(story, "p")) == []
 
 
+def test_a_variable_declared_shown_counts_as_shown(tmp_path):
+    extra = "policies:\n  p:\n    rules:\n      - {when: 'secret == 1', prefer: [jab]}\n"
+    story = load(duel(tmp_path, extra))
+    assert b.unseen_variables(story, b.player(story, "p")) == ["secret"]
+    told = MANIFEST.replace(
+        "secret: {type: int, default: 1, min: 0, max: 1}",
+        "secret: {type: int, default: 1, min: 0, max: 1, shown: true}",
+    )
+    root = write_story(tmp_path / "told", {"story.yaml": told + extra, "ring.yaml": SCENES})
+    story = load(root)
+    assert story.variables[story.var_index["secret"]].shown
+    assert b.unseen_variables(story, b.player(story, "p")) == []
+
+
+# One scene played again and again: its choices are scanned though no other scene offers them.
+LOOP = """\
+chapter: ring
+scenes:
+  - id: r1
+    text: A round.
+    choices:
+      - {id: jab, text: Jab, chance: "50", success: hit, failure: bell}
+      - {id: haymaker, text: Haymaker, chance: "95", success: hit, failure: bell}
+  - id: hit
+    text: A hit.
+    add: {score: 1}
+    next: bell
+  - id: bell
+    text: The bell.
+    next:
+      - {if: "score >= 3", to: won}
+      - {if: "rnd >= 5", to: lost}
+      - {to: r1, add: {rnd: 1}}
+""" + SCENES[SCENES.index("  - id: won") :]
+
+
+def test_the_scan_plays_the_choices_of_a_scene_played_again(tmp_path):
+    root = write_story(tmp_path / "loop", {"story.yaml": MANIFEST, "ring.yaml": LOOP})
+    story = load(root)
+    assert b.on_cycle(story, "r1") and not b.on_cycle(story, "won")
+    assert b.scan_choices(story) == ["jab", "haymaker"]
+
+
+def test_check_fails_when_the_scan_flags_a_choice(tmp_path, capsys):
+    # the declared policy jabs; always:haymaker wins measurably more often
+    targets = (
+        "policies:\n  jabber:\n    rules:\n      - {prefer: [jab]}\n"
+        "balance:\n  - {policy: jabber, tag: win, at_least: 1, runs: 300}\n"
+    )
+    root = write_story(tmp_path / "loop", {"story.yaml": MANIFEST + targets, "ring.yaml": LOOP})
+    assert main(["balance", "--check", "--story", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "ok: jabber reaches tag win" in out
+    assert "dominance scan from the start, 300 runs each: a single choice beats" in out
+    assert "DOMINANT always:haymaker: win" in out
+    assert "1 of 1 balance target hold; the dominance scan flags choices from 1 start(s)" in out
+
+
 # -- targets and --check ------------------------------------------------------------------------
 
 
@@ -386,7 +444,8 @@ def test_check_passes(tmp_path, capsys):
     assert story.balance[2].values == (("hp", "2"),) and story.balance[1].runs is None
     assert main(["balance", "--check", "--story", str(root), "--runs", "300"]) == 0
     out = capsys.readouterr().out
-    assert out.count("ok: ") == 3 and "3 of 3 balance targets hold" in out
+    assert out.count("ok: smart") + out.count("ok: always") + out.count("ok: first") == 3
+    assert "3 of 3 balance targets hold" in out and "ok: dominance scan" in out
     assert "of 300 runs" in out and "of 200 runs" in out
 
 
@@ -548,7 +607,8 @@ def test_the_bundled_story_declares_policies_and_tags():
     assert {"win", "loss", "death", "quit", "draw"} <= set(tags)
     assert all(e.tags for e in story.endings.values())
     skilled = b.player(story, "skilled")
-    assert b.unseen_variables(story, skilled) == ["drago_plan"]
+    # it plays from what the player is shown: the tell as written, the HUD, its own style
+    assert b.unseen_variables(story, skilled) == []
     assert b.unseen_variables(story, b.player(story, "by_the_bars")) == []
     start = Start.parse(story, "arena", ["strength=5", "speed=7", "stamina=8", "chin=7"])
     r = b.balance(story, ["skilled", "random"], runs=40, start=start)
