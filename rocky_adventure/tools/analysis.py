@@ -41,7 +41,7 @@ class Facts:
     writes: dict[str, list[tuple[Effect, str]]] = field(
         default_factory=dict
     )  # var -> (effect, file)
-    display_reads: set[str] = field(default_factory=set)
+    display_reads: set[str] = field(default_factory=set)  # read by the display or a policy
 
 
 def exits(scene: Scene) -> tuple[Choice, ...]:
@@ -93,6 +93,11 @@ def collect(story: Story) -> Facts:
     f.display_reads.update(d.sidebar)
     if d.hud_round:
         f.display_reads.add(d.hud_round)
+    # a balance policy's rules read what the player is shown (a variable only they read is read)
+    for pol in story.policies:
+        for r in pol.rules:
+            if r.when is not None:
+                f.display_reads.update(r.when.reads)
     return f
 
 

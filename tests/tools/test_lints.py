@@ -8,6 +8,7 @@ import pytest
 
 from rocky_adventure.cli import main
 from rocky_adventure.engine import Severity
+from rocky_adventure.engine.load import load_story
 from rocky_adventure.tools.lint import LINTS, apply_levels, github, lint
 from tools.storybuild import build, ch, end, scene, write_story
 
@@ -219,6 +220,18 @@ def test_ra105_hit_and_miss(tmp_path):
         endings=["win"],
     )
     assert found(s, "RA105") == []
+
+
+def test_ra105_counts_what_a_balance_policy_reads(tmp_path):
+    root = write_story(
+        tmp_path / "policy",
+        [scene("a", ch("go", "w", add={"x": 1}), ch("stay", "w")), end("w", "win")],
+        variables={"x": INT10},
+        endings=["win"],
+    )
+    with (root / "story.yaml").open("a", encoding="utf-8") as f:
+        f.write("policies:\n  p:\n    rules:\n      - {when: 'x == 0', prefer: [go]}\n")
+    assert found(load_story(root, cache=False), "RA105") == []
 
 
 def test_ra106_hit_and_miss(tmp_path):
