@@ -517,7 +517,7 @@ def test_yaml_999_mappings_deep_where_variables_are_expected(make_story):
                 f,
                 2,
                 17,
-                "unknown key 'v' in variable (expected one of: type, default, min, max, label)",
+                "unknown key 'v' in variable (expected one of: type, default, min, max, label, shown)",
                 "RA004",
             ),
         ],

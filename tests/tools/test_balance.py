@@ -613,4 +613,13 @@ def test_the_bundled_story_declares_policies_and_tags():
     start = Start.parse(story, "arena", ["strength=5", "speed=7", "stamina=8", "chin=7"])
     r = b.balance(story, ["skilled", "random"], runs=40, start=start)
     assert all(sum(p["unfinished"].values()) == 0 for p in r["policies"])
-    assert main(["balance", "--check"]) == 0
+    # The targets are declared (.ci/run plays them: balance --check): for both bouts,
+    # the skilled policy trained and untrained, random, first and always: every tactic.
+    for scene, skilled_name in (("read", "skilled"), ("rm_read", "cornerman")):
+        tactics = {c.id for c in story.scenes[scene].choices or ()}
+        arena = "arena" if scene == "read" else "rematch_arena"
+        held = {(t.policy, t.at_least, t.at_most) for t in story.balance if t.scene == arena}
+        assert (skilled_name, 65, None) in held and (skilled_name, None, 45) in held
+        assert ("random", None, 20) in held and ("first", None, 30) in held
+        assert {f"always:{c}" for c in tactics} <= {p for p, _, hi in held if hi == 30}
+        assert all(t.runs is not None and t.runs >= 500 for t in story.balance if t.scene == arena)
