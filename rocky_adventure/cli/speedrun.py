@@ -17,8 +17,11 @@ from .common import (
     story_args,
 )
 
-RUNS_HELP = "personal bests, recent runs, and LiveSplit export"
-RUNS_EXAMPLE = "rocky-adventure runs\n  rocky-adventure runs --export-lss any > rocky-any.lss"
+RUNS_HELP = "personal bests, practice bests, recent runs, and LiveSplit export"
+RUNS_EXAMPLE = (
+    "rocky-adventure runs\n  rocky-adventure runs --export-lss any > rocky-any.lss\n"
+    "  rocky-adventure runs --export-lss any --seed-type set --seed 1985 > rocky-any-1985.lss"
+)
 VERIFY_HELP = "re-simulate a run file and confirm it is legal"
 VERIFY_EXAMPLE = (
     "rocky-adventure verify ~/.local/share/rocky-adventure/speedrun/rocky-iv/runs/RUN.json"
@@ -26,12 +29,15 @@ VERIFY_EXAMPLE = (
 
 
 def setup_runs(p):
+    from .common import seed_arg
+
     story_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument(
         "--export-lss",
         metavar="CATEGORY",
-        help="write a LiveSplit splits file (.lss) of CATEGORY's personal best to standard output",
+        help="write a LiveSplit splits file (.lss) of CATEGORY's personal best to standard output "
+        "(the records of the story and packs loaded now)",
     )
     p.add_argument(
         "--seed-type",
@@ -39,6 +45,56 @@ def setup_runs(p):
         default="random",
         help="which leaderboard to export (default: random)",
     )
+    p.add_argument(
+        "--seed",
+        type=seed_arg,
+        metavar="N",
+        help="with --seed-type set: the set seed whose records to export "
+        "(needed when there are records for more than one)",
+    )
+
+
+def _export_key(records, story, cat, args):
+    """The records to export: this story and packs, the category, the seed
+    type and (set seeds) the seed; a usage error as a string."""
+    from ..speedrun.records import RecordKey
+
+    packs = tuple(f"{p.name} {p.version}" for p in story.packs)
+    if args.seed is not None and args.seed_type != "set":
+        return "--seed goes with --seed-type set"
+    if args.seed_type != "set":
+        return RecordKey(cat.key, "random", None, story.hash, packs)
+    if args.seed is not None:
+        return RecordKey(cat.key, "set", args.seed, story.hash, packs)
+    seeds = sorted(
+        {
+            k.seed
+            for k in records.keys()
+            if k.category == cat.key
+            and k.seed_type == "set"
+            and k.story_hash == story.hash
+            and k.seed is not None
+        }
+    )
+    if len(seeds) > 1:
+        shown = ", ".join(str(x) for x in seeds[:20]) + (", ..." if len(seeds) > 20 else "")
+        return f"there are {cat.title} records for several set seeds ({shown}): choose one with --seed N"
+    return RecordKey(cat.key, "set", seeds[0] if seeds else None, story.hash, packs)
+
+
+def _seeds_text(row) -> str:
+    if row["seed_type"] == "set":
+        return f"set {row['seed']}" if row["seed"] is not None else "set (all)"
+    return {"random": "random", "practice": "practice"}.get(row["seed_type"], str(row["seed_type"]))
+
+
+def _story_text(row) -> str:
+    if row["legacy"]:
+        return "old records"  # from before records were kept apart by seed and story
+    text = "this story" if row["this_story"] else f"story {str(row['story_hash'])[:12]}"
+    if row["packs"]:
+        text += " + " + ", ".join(row["packs"])
+    return text
 
 
 def run_runs(args) -> int:
@@ -47,7 +103,7 @@ def run_runs(args) -> int:
     from ..speedrun.timer import format_time
 
     story = load_from_args(args)
-    records = Records(data_dir(args), story.id)
+    records = Records(data_dir(args), story)
     if records.problem:
         print(records.problem, file=sys.stderr)
     if args.export_lss:
@@ -58,8 +114,12 @@ def run_runs(args) -> int:
         except ValueError as e:
             print(f"rocky-adventure runs: {e}", file=sys.stderr)
             return EXIT_USAGE
-        entry = records.entry(cat.key, args.seed_type)
-        title = cat.title + (" (set seed)" if args.seed_type == "set" else "")
+        key = _export_key(records, story, cat, args)
+        if isinstance(key, str):
+            print(f"rocky-adventure runs: {key}", file=sys.stderr)
+            return EXIT_USAGE
+        entry = records.entry(key)
+        title = cat.title + (" (set seed)" if key.seed_type == "set" else "")
         sys.stdout.write(export_lss(story.title, title, segment_names(story, cat), entry))
         return EXIT_OK
     rows = records.table()
@@ -69,11 +129,13 @@ def run_runs(args) -> int:
     if not rows:
         print("No runs yet. Start one with: rocky-adventure play --speedrun --category any")
         return EXIT_OK
-    head = ("category", "seeds", "attempts", "PB (IGT)", "PB (RTA)", "sum of best")
+    titles = {c.key: c.title for c in _categories(story)}
+    head = ("category", "seeds", "story", "attempts", "PB (IGT)", "PB (RTA)", "sum of best")
     table = [head] + [
         (
-            r["category"],
-            r["seed_type"],
+            titles.get(r["category"], r["category"]),
+            _seeds_text(r),
+            _story_text(r),
             str(r["attempts"]),
             format_time(r["pb_igt_ms"]),
             format_time(r["pb_rta_ms"]),
@@ -86,9 +148,31 @@ def run_runs(args) -> int:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))
+    if any(r["legacy"] for r in rows):
+        print(
+            "\nold records: kept from before records were kept apart by seed, story version "
+            "and pack; no new run changes them."
+        )
+    chapters = {c.id: c.title for c in story.chapters}
+    practice = [r for r in rows if r["practice"]]
+    if practice:
+        print("\npractice bests:")
+        for r in practice:
+            where = (
+                f"{titles.get(r['category'], r['category'])}, {_seeds_text(r)}, {_story_text(r)}"
+            )
+            bests = ", ".join(
+                f"{chapters.get(ch, ch)} {format_time(t)}"
+                for ch, t in sorted(r["practice"].items())
+            )
+            print(f"  {where}: {bests}")
     recent = sorted(
-        (dict(run, category=r["category"]) for r in rows for run in r["recent"]),
-        key=lambda x: x.get("date", ""),
+        (
+            dict(run, category=titles.get(r["category"], r["category"]))
+            for r in rows
+            for run in r["recent"]
+        ),
+        key=lambda x: str(x.get("date") or ""),
         reverse=True,
     )[:10]
     if recent:
@@ -98,10 +182,16 @@ def run_runs(args) -> int:
             if not run.get("valid", True):
                 state += ", invalid"
             print(
-                f"  {run.get('date', '?')}  {run['category']:<24} IGT {format_time(run.get('igt_ms')):>10}  "
-                f"seed {run.get('seed')}  {state}  {run.get('file', '')}"
+                f"  {run.get('date') or '?'}  {run['category']:<24} IGT {format_time(run.get('igt_ms')):>10}  "
+                f"seed {run.get('seed')}  {state}  {run.get('file') or ''}"
             )
     return EXIT_OK
+
+
+def _categories(story):
+    from ..speedrun.run import categories
+
+    return categories(story)
 
 
 def setup_verify(p):
@@ -113,7 +203,7 @@ def setup_verify(p):
 def run_verify(args) -> int:
     from ..speedrun.records import load_run_file
     from ..speedrun.timer import format_time
-    from ..speedrun.verify import verify_run
+    from ..speedrun.verify import TOLERANCE_MS, verify_run
 
     try:
         data = load_run_file(args.run_file)
@@ -125,18 +215,38 @@ def run_verify(args) -> int:
     if args.json:
         print(
             json.dumps(
-                {"ok": verdict.ok, "reasons": verdict.reasons, "summary": verdict.summary}, indent=2
+                {
+                    "ok": verdict.ok,
+                    "reasons": verdict.reasons,
+                    "warnings": verdict.warnings,
+                    "summary": verdict.summary,
+                },
+                indent=2,
             )
         )
-    elif verdict.ok:
+        return EXIT_OK if verdict.ok else EXIT_ERROR
+    for w in verdict.warnings:
+        print(f"WARNING: {w}")
+    if verdict.ok:
         s = verdict.summary
         print(
             f"VERIFIED: {s['category']}, ending {s['ending']}, {s['choices']} choices, "
             f"IGT {format_time(s['igt_ms'])}, RTA {format_time(s['rta_ms'])}, {s['seed_type']} seed {s['seed']}"
         )
         print(
+            f"Input: {s['input']} ({'typed at a terminal' if s['input'] == 'terminal' else 'read from a pipe or a file'}). "
+            f"Route view: {'opened during the run' if s['route_view'] else 'not opened'}."
+        )
+        print(
+            f"Paused {format_time(s['paused_ms'])} ({s['pauses']} pause{'' if s['pauses'] == 1 else 's'}), "
+            f"the game's own I/O {format_time(s['io_ms'])}: RTA less IGT is these "
+            f"to within {TOLERANCE_MS} ms. "
+            f"Hash chain {s['chain'][:16] or '-'}."
+        )
+        print(
             "The run is legal and its choices reach that ending; its times are consistent with one another. "
-            "Verification cannot prove wall-clock time."
+            "Verification cannot prove wall-clock time, the input method or the seed's draw "
+            "(see docs/speedrun.md)."
         )
     else:
         for r in verdict.reasons:
@@ -222,7 +332,15 @@ def plain_speedrun(story, opts, data) -> int:
     try:
         with DataDirLock(data):  # the records and run files: one game at a time
             return run_plain_speedrun(
-                story, category, opts.seed, data, sys.stdin, sys.stdout, sys.stderr, width
+                story,
+                category,
+                opts.seed,
+                data,
+                sys.stdin,
+                sys.stdout,
+                sys.stderr,
+                width,
+                livesplit=opts.livesplit,
             )
     except DataDirBusy as e:
         raise CommandError(f"rocky-adventure: {e}") from None
@@ -252,7 +370,7 @@ def speedrun_factory(opts, data):
             story,
             category,
             opts.seed,
-            Records(data_dir or data, story.id),
+            Records(data_dir or data, story),
             bridge,
             practice_chapter=opts.practice,
             practice_run=practice_run,

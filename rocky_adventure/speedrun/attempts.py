@@ -42,6 +42,7 @@ class Speedrun:
         practice_run: dict[str, Any] | None = None,
         clock: Clock | None = None,
         mode: str = "tui",
+        input_kind: str | None = None,
     ):
         self.story = story
         self.category = category
@@ -52,6 +53,9 @@ class Speedrun:
         self.practice_run = practice_run
         self.clock = clock or time.monotonic
         self.mode = mode  # "tui" | "plain": recorded in the run file
+        # how the choices arrive, recorded in the run file: the TUI is a
+        # terminal; plain mode reads stdin (its caller says which, from isatty)
+        self.input_kind = input_kind or ("terminal" if mode == "tui" else _stdin_kind())
 
     def start_state(self, seed: int) -> State | None:
         if self.practice_chapter is None:
@@ -90,6 +94,7 @@ class Speedrun:
             settings=settings,
             practice=self.practice_chapter is not None,
             start_state=self.start_state(seed),
+            input_kind=self.input_kind,
         )
         if self.seed is None and self.practice_run is None:
             run.seed_type = "random"
@@ -98,10 +103,20 @@ class Speedrun:
         return run
 
     def comparison(self, run: Run) -> Comparison:
-        return self.records.comparison(run.category.key, run.seed_type, run.names)
+        return self.records.comparison(run)
 
     def new_attempt(self) -> Attempt:
         return Attempt(self, self.new_run())
+
+
+def _stdin_kind() -> str:
+    """ "terminal" if the process's stdin is one, else "pipe"."""
+    import sys
+
+    try:
+        return "terminal" if sys.stdin is not None and sys.stdin.isatty() else "pipe"
+    except (AttributeError, ValueError, OSError):  # closed or replaced by an object without it
+        return "pipe"
 
 
 class Attempt:
@@ -115,6 +130,15 @@ class Attempt:
         self.comparison = speedrun.comparison(run)
         self.outcome: dict[str, Any] | None = None
 
+    @property
+    def number(self) -> int:
+        """The attempt's number: before its first choice, the one it will
+        be (the attempt is counted on the first choice)."""
+        n = self.comparison.attempts
+        if self.run.timer.started_at is None and not self.run.practice:
+            n += 1
+        return n
+
     def choose(self, choice_id: str, also: Callable[[], None] | None = None) -> list[SplitEvent]:
         """Take a choice (IllegalChoice leaves everything as it was). The
         attempt is counted on the first choice, `also` (the front end's own
@@ -125,7 +149,7 @@ class Attempt:
         events = run.choose(choice_id)
         with run.timer.io():
             if first and not run.practice:
-                self.comparison.attempts = speedrun.records.attempt(run.category.key, run.seed_type)
+                self.comparison.attempts = speedrun.records.attempt(run)
             if also is not None:
                 also()
             if run.finished:
@@ -144,7 +168,7 @@ class Attempt:
         if run.practice and run.practice_chapter is not None and run.invalid_reason is None:
             igt = run.choices[-1].igt_ms if run.choices else 0
             outcome["practice_best"] = self.speedrun.records.practice_best(
-                run.category.key, run.practice_chapter, igt
+                run, run.practice_chapter, igt
             )
         return outcome
 

@@ -1,14 +1,21 @@
 """The run timer. Real time (RTA) comes from a monotonic clock; in-game time
 (IGT) is RTA less only the time spent in the pause menu and in the game's
-own I/O. The clock is injected, so tests drive it by hand."""
+own I/O. The clock is injected, so tests drive it by hand.
+
+Every span left out of IGT is logged, in whole milliseconds on the RTA clock
+(milliseconds since the start trigger): `pauses` for the pause menu and `io`
+for the game's own I/O. The two never overlap (I/O while the pause menu is
+open is inside the pause), and IGT in milliseconds is exactly RTA less the
+logged spans, so verification can re-add them (speedrun/verify.py)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 Clock = Callable[[], float]
+Span = tuple[int, int]  # (start_ms, end_ms) on the RTA clock
 
 
 def ms(seconds: float) -> int:
@@ -35,16 +42,24 @@ def format_time(millis: int | None, signed: bool = False, places: int = 3) -> st
 
 
 class RunTimer:
-    """Starts once, stops once. Pauses and I/O are excluded from IGT only."""
+    """Starts once, stops once. Pauses and I/O are excluded from IGT only,
+    and each excluded span is logged (`pauses`, `io`)."""
 
     def __init__(self, clock: Clock = time.monotonic):
         self.clock = clock
         self.started_at: float | None = None
         self.stopped_at: float | None = None
-        self.excluded = 0.0  # seconds left out of IGT so far
-        self._paused_at: float | None = None
+        self.excluded_ms = 0  # the closed spans, in ms: the sum of `pauses` and `io`
+        self.pauses: list[Span] = []
+        self.io_spans: list[Span] = []
+        self._pause_from: int | None = None  # the open pause, ms on the RTA clock
+        self._io_from: int | None = None  # the open I/O span (never while paused)
         self._io_depth = 0
-        self._io_at: float | None = None
+
+    @property
+    def excluded(self) -> float:
+        """Seconds left out of IGT so far (closed spans)."""
+        return self.excluded_ms / 1000
 
     @property
     def running(self) -> bool:
@@ -52,7 +67,14 @@ class RunTimer:
 
     @property
     def paused(self) -> bool:
-        return self._paused_at is not None
+        return self._pause_from is not None
+
+    def _at(self, t: float) -> int:
+        assert self.started_at is not None
+        return ms(t - self.started_at)
+
+    def _now_ms(self) -> int:
+        return self._at(self.clock())
 
     def start(self) -> None:
         if self.started_at is None:
@@ -61,23 +83,29 @@ class RunTimer:
     def stop(self) -> None:
         if self.running:
             now = self.clock()
-            self._close_exclusions(now)
+            at = self._at(now)
+            self._close_pause(at)
+            self._close_io(at)
             self.stopped_at = now
 
-    def _now(self) -> float:
-        return self.stopped_at if self.stopped_at is not None else self.clock()
+    def times_ms(self) -> tuple[int, int]:
+        """(IGT, RTA) in ms, from one reading of the clock: IGT is exactly
+        RTA less the logged spans (and the one open now)."""
+        if self.started_at is None:
+            return 0, 0
+        stopped = self.stopped_at is not None
+        rta = self._at(self.stopped_at if self.stopped_at is not None else self.clock())
+        excluded = self.excluded_ms
+        if not stopped:
+            for since in (self._pause_from, self._io_from):
+                if since is not None:
+                    excluded += max(0, rta - since)
+        return max(0, rta - excluded), rta
 
     def times(self) -> tuple[float, float]:
         """(IGT, RTA) in seconds, from one reading of the clock."""
-        if self.started_at is None:
-            return 0.0, 0.0
-        now = self._now()
-        excluded = self.excluded
-        open_since = self._open_exclusion_since()
-        if open_since is not None and self.stopped_at is None:
-            excluded += now - open_since
-        rta = now - self.started_at
-        return max(0.0, rta - excluded), rta
+        igt, rta = self.times_ms()
+        return igt / 1000, rta / 1000
 
     def rta(self) -> float:
         return self.times()[1]
@@ -85,48 +113,49 @@ class RunTimer:
     def igt(self) -> float:
         return self.times()[0]
 
-    def _open_exclusion_since(self) -> float | None:
-        starts = [t for t in (self._paused_at, self._io_at) if t is not None]
-        return min(starts) if starts else None
+    def _close_pause(self, at: int) -> None:
+        if self._pause_from is not None:
+            start, self._pause_from = self._pause_from, None
+            end = max(at, start)
+            self.pauses.append((start, end))
+            self.excluded_ms += end - start
 
-    def _close_exclusions(self, now: float) -> None:
-        since = self._open_exclusion_since()
-        if since is not None:
-            self.excluded += now - since
-        self._paused_at = None
-        self._io_at = None if self._io_depth == 0 else now
+    def _close_io(self, at: int) -> None:
+        if self._io_from is not None:
+            start, self._io_from = self._io_from, None
+            end = max(at, start)
+            if end > start:  # an I/O span under a millisecond takes nothing off
+                self.io_spans.append((start, end))
+                self.excluded_ms += end - start
 
     def pause(self) -> None:
         """The pause menu opened: IGT stops, RTA runs on."""
-        if self.running and self._paused_at is None:
-            now = self.clock()
-            if self._io_at is not None:  # fold the open I/O span in first
-                self.excluded += now - self._io_at
-                self._io_at = now
-            self._paused_at = now
+        if self.running and self._pause_from is None:
+            at = self._now_ms()
+            self._close_io(at)  # the I/O under way goes on inside the pause
+            self._pause_from = at
 
     def resume(self) -> None:
-        if self._paused_at is not None:
-            now = self.clock()
-            self.excluded += now - self._paused_at
-            self._paused_at = None
-            if self._io_at is not None:
-                self._io_at = now
+        if self._pause_from is not None:
+            at = self._now_ms()
+            self._close_pause(at)
+            if self._io_depth and self.running:
+                self._io_from = at
 
     @contextmanager
-    def io(self):
+    def io(self) -> Iterator[None]:
         """Time inside is the game's own I/O (saving, loading), left out of IGT."""
         if not self.running:
             yield
             return
         self._io_depth += 1
-        if self._io_depth == 1 and self._paused_at is None:
-            self._io_at = self.clock()
+        if self._io_depth == 1 and self._pause_from is None:
+            self._io_from = self._now_ms()
         try:
             yield
         finally:
             self._io_depth -= 1
-            if self._io_depth == 0 and self._io_at is not None:
-                if self.running:
-                    self.excluded += self.clock() - self._io_at
-                self._io_at = None
+            if self._io_depth == 0 and self.running:
+                self._close_io(self._now_ms())
+            elif self._io_depth == 0:
+                self._io_from = None

@@ -10,19 +10,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import __version__
 from ..engine import Story, new_game
 from ..engine.replay import StopKind, replay
+from ..engine.rng import MAX_SEED
 from ..engine.state import State
 from .records import MAX_MS
 from .run import (
+    EVENT_KINDS,
+    INPUTS,
+    INVALIDATING,
     RESTART,
     RUN_FORMAT,
     RUN_VERSION,
+    SPLIT_RULE,
+    Run,
     SplitEvent,
     Splitter,
     pack_list,
     parse_category,
 )
+
+# RTA less IGT must equal the logged pauses plus the logged I/O to within
+# this many ms, at every choice (docs/speedrun.md, "Verifying a run"). The
+# game's own arithmetic is exact in whole ms; the 1 ms is for rounding only.
+TOLERANCE_MS = 1
+# A random seed is drawn by engine/rng.py random_seed: 9 decimal digits.
+RANDOM_SEEDS = 1_000_000_000
+MAX_SPANS = 1_000_000  # pauses and I/O spans a run file may log
+MAX_EVENTS = 100_000
 
 
 @dataclass
@@ -30,6 +46,7 @@ class Verdict:
     ok: bool
     reasons: list[str] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # never a rejection (another game version)
 
 
 class _Reject(Exception):
@@ -112,14 +129,147 @@ def _check_packs(story: Story, claimed: Any) -> None:
         )
 
 
+def _int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _check_seed(seed: int, seed_type: Any) -> None:
+    """The seed's range, and its type as the game chooses it: a set seed is
+    the player's --seed (any seed); a random seed is drawn by the game, 9
+    decimal digits (engine/rng.py random_seed)."""
+    if not 0 <= seed <= MAX_SEED:
+        raise _Reject(f"the seed {seed} is out of range: a seed is from 0 to {MAX_SEED} (2**63-1)")
+    if seed_type not in ("set", "random"):
+        raise _Reject(f"field 'seed_type' must be 'set' or 'random', not {_shown(seed_type)}")
+    if seed_type == "random" and seed >= RANDOM_SEEDS:
+        raise _Reject(
+            f"the seed {seed} cannot be a random seed: the game draws random seeds below "
+            f"{RANDOM_SEEDS:,} (9 digits), so this is a set seed"
+        )
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "\u2026"
+
+
+def _events(raw: list[Any], choices: int) -> list[dict[str, Any]]:
+    """The run's logged events, checked for shape and order."""
+    if len(raw) > MAX_EVENTS:
+        raise _Reject(f"the run logs {len(raw)} events: more than a run can have")
+    prev_after = 0
+    for i, e in enumerate(raw, 1):
+        if not (
+            isinstance(e, dict)
+            and set(e) == {"kind", "after", "igt_ms", "rta_ms"}
+            and e["kind"] in EVENT_KINDS
+            and all(_int(e[k]) for k in ("after", "igt_ms", "rta_ms"))
+        ):
+            raise _Reject(
+                f"event {i} is damaged: expected {{kind, after, igt_ms, rta_ms}} with kind one "
+                f"of {', '.join(EVENT_KINDS)}"
+            )
+        if not 0 <= e["after"] <= choices or e["after"] < prev_after:
+            raise _Reject(f"event {i} ({e['kind']}) is logged at an impossible place")
+        if not 0 <= e["igt_ms"] <= e["rta_ms"] <= MAX_MS:
+            raise _Reject(f"event {i} ({e['kind']}): impossible times")
+        prev_after = e["after"]
+    return raw
+
+
+def _spans(data: dict, key: str, what: str) -> list[tuple[int, int]]:
+    raw = _need(data, key, list)
+    if len(raw) > MAX_SPANS:
+        raise _Reject(f"the run logs {len(raw)} {what} spans: more than a run can have")
+    out: list[tuple[int, int]] = []
+    for i, span in enumerate(raw, 1):
+        if not (isinstance(span, list) and len(span) == 2 and all(_int(x) for x in span)):
+            raise _Reject(f"{what} {i} is damaged: expected [start_ms, end_ms]")
+        a, b = span
+        if not 0 <= a <= b <= MAX_MS or (out and a < out[-1][1]):
+            raise _Reject(f"{what} {i} ({a}-{b} ms) is impossible: spans run forwards, in order")
+        out.append((a, b))
+    return out
+
+
+def _check_exclusions(data: dict, entries: list[Entry]) -> tuple[int, int]:
+    """RTA less IGT, at every choice, is the logged pauses plus the logged
+    I/O that ended by then (to TOLERANCE_MS). Returns (pause ms, I/O ms)."""
+    pauses = _spans(data, "pauses", "pause")
+    io = _spans(data, "io", "I/O span")
+    spans = sorted([(a, b, "pause") for a, b in pauses] + [(a, b, "I/O span") for a, b in io])
+    for (a1, b1, k1), (a2, _, k2) in zip(spans, spans[1:]):
+        if a2 < b1:
+            raise _Reject(f"a logged {k1} ({a1}-{b1} ms) overlaps a {k2} starting at {a2} ms")
+    end = entries[-1][3] if entries else 0
+    if spans and spans[-1][1] > end:
+        a, b, k = spans[-1]
+        raise _Reject(f"a {k} ({a}-{b} ms) is logged after the run's last choice ({end} ms)")
+    j = 0
+    excluded = 0
+    for i, (_, _, igt, rta) in enumerate(entries, 1):
+        while j < len(spans) and spans[j][1] <= rta:
+            excluded += spans[j][1] - spans[j][0]
+            j += 1
+        if j < len(spans) and spans[j][0] < rta:
+            a, b, k = spans[j]
+            raise _Reject(f"choice {i} is made at {rta} ms, inside a logged {k} ({a}-{b} ms)")
+        if abs((rta - igt) - excluded) > TOLERANCE_MS:
+            raise _Reject(
+                f"choice {i}: RTA less IGT is {rta - igt} ms, but the logged pauses and the "
+                f"game's own I/O add up to {excluded} ms by then (the tolerance is "
+                f"{TOLERANCE_MS} ms): IGT was stopped when the log says it ran, or the other "
+                f"way round"
+            )
+    return sum(b - a for a, b in pauses), sum(b - a for a, b in io)
+
+
+def _check_chain(data: dict, choices: list[Any], events: list[dict[str, Any]]) -> str:
+    """The hash chain over the choices and events (Run.chain_links): the
+    first link that differs names the entry where the log was changed.
+    Returns the last link."""
+    links = _need(data, "chain", list)
+    entries = Run.chain_entries(choices, events)
+    want = Run.chain_links(Run.chain_head(data), entries)
+    n = 0
+    for i, (entry, got, link) in enumerate(zip(entries, links, want), 1):
+        if isinstance(entry, list):
+            n += 1
+            what = f"choice {n}"
+        else:
+            what = f"the {entry['kind']} event after choice {entry['after']}"
+        if got != link:
+            where = (
+                " (or the run's seed, seed type, category, input, game version or start time)"
+                if i == 1
+                else ""
+            )
+            raise _Reject(
+                f"the hash chain breaks at entry {i}, {what}{where}: an entry was removed, "
+                f"moved or edited there or just before it"
+            )
+    if len(links) != len(want):
+        raise _Reject(
+            f"the hash chain has {len(links)} links for {len(want)} choices and events: "
+            f"an entry was removed or added at the end"
+        )
+    return want[-1] if want else ""
+
+
 def verify_run(story: Story, data: Any) -> Verdict:
+    warnings: list[str] = []
     try:
-        return _verify(story, data)
+        verdict = _verify(story, data, warnings)
     except _Reject as e:
-        return Verdict(False, [str(e)])
+        return Verdict(False, [str(e)], warnings=warnings)
+    verdict.warnings = warnings
+    return verdict
 
 
-def _verify(story: Story, data: Any) -> Verdict:
+NEW_FIELDS = ("chain", "events", "pauses", "io", "input", "route_view")
+
+
+def _verify(story: Story, data: Any, warnings: list[str]) -> Verdict:
     if not isinstance(data, dict):
         raise _Reject("not a run file: expected a JSON object")
     if data.get("format") != RUN_FORMAT:
@@ -127,7 +277,17 @@ def _verify(story: Story, data: Any) -> Verdict:
     version = _need(data, "version", int)
     if version > RUN_VERSION:
         raise _Reject(f"run file version {version} is newer than this game reads ({RUN_VERSION})")
-    _need(data, "game_version", str)
+    game_version = _need(data, "game_version", str)
+    if game_version != __version__:
+        warnings.append(
+            f"the run was played on game version {_shown(game_version)}; this is version "
+            f"{__version__}: the checks are this version's"
+        )
+    if all(k not in data for k in NEW_FIELDS):
+        raise _Reject(
+            "the run file has no pause log, event log or hash chain: it was written by an older "
+            "version of the game, and this one cannot check its times"
+        )
     info = _need(data, "story", dict)
     h = _need(info, "hash", str, "story.")
     if _need(info, "id", str, "story.") != story.id:
@@ -139,6 +299,11 @@ def _verify(story: Story, data: Any) -> Verdict:
             f"(run {h[:12]}, here {story.hash[:12]})"
         )
     seed = _need(data, "seed", int)
+    _check_seed(seed, data.get("seed_type"))
+    input_kind = _need(data, "input", str)
+    if input_kind not in INPUTS:
+        raise _Reject(f"field 'input' must be one of {', '.join(INPUTS)}, not {_shown(input_kind)}")
+    route_view = _need(data, "route_view", bool)
     try:
         category = parse_category(story, _need(data, "category", str))
     except ValueError as e:
@@ -147,8 +312,26 @@ def _verify(story: Story, data: Any) -> Verdict:
         raise _Reject("this is a practice run: practice never counts")
     if data.get("valid") is not True:
         reason = data.get("invalid_reason") or "no reason given"
-        raise _Reject(f"the run was marked invalid during play ({reason})")
+        shown = reason[:60] if isinstance(reason, str) else _shown(reason)
+        raise _Reject(f"the run was marked invalid during play ({shown})")
     choices = _need(data, "choices", list)
+    events = _events(_need(data, "events", list), len(choices))
+    for ev in events:
+        if ev["kind"] in INVALIDATING:
+            raise _Reject(
+                f"the run was marked invalid during play: it logs "
+                f"{'an' if ev['kind'][0] in 'aeiou' else 'a'} {ev['kind']} after choice "
+                f"{ev['after']}, and an undo or a load makes a run invalid"
+            )
+    if route_view != any(ev["kind"] == "route_view" for ev in events):
+        raise _Reject(
+            "field 'route_view' does not match the run's events"
+            + (
+                ": no route_view event is logged"
+                if route_view
+                else ": a route_view event is logged"
+            )
+        )
     splits = _need(data, "splits", list)
     final = _need(data, "final", dict)
     for key, typ in (
@@ -162,7 +345,10 @@ def _verify(story: Story, data: Any) -> Verdict:
         _need(final, key, typ, "final.")
 
     entries = _entries(choices)
-    splitter = Splitter(story, category)
+    rule = data.get("split_rule", 1)  # a file from before the rule was recorded: rule 1
+    if rule not in (1, SPLIT_RULE) or isinstance(rule, bool):
+        raise _Reject(f"the run's split rule {str(rule)[:20]!r} is not one this game knows")
+    splitter = Splitter(story, category, rule)
     computed: list[SplitEvent] = []
     state = new_game(story, seed)
     count = 0
@@ -226,6 +412,8 @@ def _verify(story: Story, data: Any) -> Verdict:
         raise _Reject(f"the ending does not match: the choices reach {state.ending!r}")
     if final["state_hash"] != state.digest(story):
         raise _Reject("the final state hash does not match the simulation")
+    paused, io = _check_exclusions(data, entries)
+    head = _check_chain(data, choices, events)
     return Verdict(
         True,
         [],
@@ -237,5 +425,12 @@ def _verify(story: Story, data: Any) -> Verdict:
             "igt_ms": prev[0],
             "rta_ms": prev[1],
             "choices": count,
+            "game_version": game_version,
+            "input": input_kind,
+            "route_view": route_view,
+            "paused_ms": paused,
+            "io_ms": io,
+            "pauses": len(data["pauses"]),
+            "chain": head,
         },
     )

@@ -16,7 +16,7 @@ from textual.widgets import Digits, Static
 
 from ..game.settings import Settings
 from ..speedrun.attempts import Speedrun, SpeedrunSession, make_session
-from ..speedrun.records import Comparison, delta_colour
+from ..speedrun.records import Comparison, delta_colour, format_delta
 from ..speedrun.run import Run
 from ..speedrun.timer import format_time
 from .app import RockyApp
@@ -46,7 +46,7 @@ def splits_content(run: Run, comparison: Comparison, width: int = 30) -> Content
                 colour = delta_colour(delta, prev_delta, seg, comparison.golds[i])
                 prev_delta = delta
                 parts.append((f"{label:<12}", "bold" if i == run.splitter.index - 1 else ""))
-                parts.append((f"{format_time(delta, signed=True, places=1):>8}", _rgb(colour)))
+                parts.append((f"{format_delta(delta):>8}", _rgb(colour)))
             else:
                 best = comparison.golds[i]
                 gold = best is None or seg < best
@@ -65,7 +65,9 @@ def splits_content(run: Run, comparison: Comparison, width: int = 30) -> Content
 
 
 class SpeedrunHUD(Vertical):
-    """The speedrun panel. `refresh_run()` is called on a short interval."""
+    """The speedrun panel. `refresh_run()` is called on a short interval; it
+    redraws a part only when what it shows has changed (the timer's digits
+    while the clock runs; nothing while it is stopped or paused)."""
 
     DEFAULT_CSS = """
     SpeedrunHUD {
@@ -80,6 +82,7 @@ class SpeedrunHUD(Vertical):
     SpeedrunHUD.-finished #sr-timer { color: $accent; }
     SpeedrunHUD #sr-meta, SpeedrunHUD #sr-foot { color: $text-muted; }
     """
+    TICK = 1 / 20  # how often the HUD looks at the clock (it redraws only on change)
 
     def __init__(
         self, run: Run, comparison: Comparison, status: Callable[[], str] | None = None, **kwargs
@@ -90,6 +93,8 @@ class SpeedrunHUD(Vertical):
         self.status = status
         self._splits_seen = -1
         self._ready = False
+        self._shown: dict[str, str] = {}  # what each part shows now
+        self.redraws = 0  # parts redrawn (tests: an idle HUD redraws nothing)
 
     def compose(self) -> ComposeResult:
         yield Digits("0.00", id="sr-timer")
@@ -105,7 +110,7 @@ class SpeedrunHUD(Vertical):
         # the version and settings stamp, for run videos
         self.border_subtitle = f"v{__version__} · instant · no undo"
         self.refresh_run(force=True)
-        self.set_interval(1 / 20, self.refresh_run)
+        self.set_interval(self.TICK, self.refresh_run)
 
     def set_run(self, run: Run, comparison: Comparison) -> None:
         self.run = run
@@ -113,29 +118,50 @@ class SpeedrunHUD(Vertical):
         self.border_title = "SPEEDRUN" if not run.practice else "PRACTICE"
         self.refresh_run(force=True)
 
+    def attempt_number(self) -> int:
+        """The attempt shown: before the first choice, the one this run
+        will be (attempts are counted on the first choice)."""
+        n = self.comparison.attempts
+        if self.run.timer.started_at is None and not self.run.practice:
+            n += 1
+        return n
+
+    def _show(self, part: str, text: str, force: bool) -> bool:
+        """True if `part` must be redrawn to show `text`."""
+        if not force and self._shown.get(part) == text:
+            return False
+        self._shown[part] = text
+        self.redraws += 1
+        return True
+
     def refresh_run(self, force: bool = False) -> None:
         if not self._ready:
             return
         run = self.run
         igt, rta = run.now()
-        self.query_one("#sr-timer", Digits).update(format_time(igt, places=2))
+        timer = format_time(igt, places=2)
+        if self._show("timer", timer, force):
+            self.query_one("#sr-timer", Digits).update(timer)
         self.set_class(run.invalid_reason is not None, "-invalid")
         self.set_class(run.practice, "-practice")
         self.set_class(run.finished, "-finished")
+        seed = f"{'set ' if run.seed_type == 'set' else ''}seed {run.seed}"
+        meta = f"{run.category.title} · {seed} · #{self.attempt_number()}"
+        if run.invalid_reason:
+            meta += f" · INVALID ({run.invalid_reason})"
+        if self._show("meta", meta, force):
+            self.query_one("#sr-meta", Static).update(Content(meta))
         if force or len(run.splits) != self._splits_seen:
             self._splits_seen = len(run.splits)
-            seed = f"{'set ' if run.seed_type == 'set' else ''}seed {run.seed}"
-            meta = f"{run.category.title} · {seed} · #{self.comparison.attempts}"
-            if run.invalid_reason:
-                meta += f" · INVALID ({run.invalid_reason})"
-            self.query_one("#sr-meta", Static).update(Content(meta))
+            self.redraws += 1
             self.query_one("#sr-splits", Static).update(splits_content(run, self.comparison))
         foot = f"RTA {format_time(rta, places=1)} · SoB {format_time(self.comparison.sum_of_best, places=1)}"
         n = sum(1 for c in run.choices if c.choice != "<restart>")
         foot += f" · {n} choice{'s' if n != 1 else ''}"
         if self.status is not None:
             foot += f"\n{self.status()}"
-        self.query_one("#sr-foot", Static).update(Content(foot))
+        if self._show("foot", foot, force):
+            self.query_one("#sr-foot", Static).update(Content(foot))
 
 
 class AfterRun(Enum):
@@ -185,11 +211,22 @@ class ResultsScreen(ModalScreen[AfterRun]):
             f"IGT {format_time(igt)}   RTA {format_time(rta)}   choices "
             f"{sum(1 for c in run.choices if c.choice != '<restart>')}",
         ]
+        if not run.practice:
+            record = run.record()
+            link = record["chain"][-1][:16] if record["chain"] else "-"
+            lines.append(
+                f"chain {link} · input {run.input_kind}"
+                + (" · route view opened" if run.route_view else "")
+            )
         if self.outcome.get("golds"):
             lines.append(f"gold segments: {', '.join(run.names[i] for i in self.outcome['golds'])}")
         if self.outcome.get("path"):
-            lines.append(f"run file: {self.outcome['path']}")
-            lines.append("check it with: rocky-adventure verify RUN.json")
+            if run.practice:
+                lines.append(f"practice file: {self.outcome['path']}")
+                lines.append("practice is never a run: verify rejects it by design")
+            else:
+                lines.append(f"run file: {self.outcome['path']}")
+                lines.append("check it with: rocky-adventure verify RUN.json")
         elif "path" in self.outcome:
             lines.append("run file: NOT SAVED (the data folder cannot be written)")
         with Vertical():
@@ -388,6 +425,7 @@ class SpeedrunGameScreen(GameScreen):
         s = self.session
         run = s.run
         ending = run.category.ending
+        run.opened_route_view()  # the run file says so (verify prints it)
         self.notify("Finding the route\u2026", timeout=2)
 
         def work():
@@ -398,9 +436,13 @@ class SpeedrunGameScreen(GameScreen):
 
     def on_screen_suspend(self) -> None:
         super().on_screen_suspend()
-        # Only the pause menu (a full screen over the game) stops IGT:
-        # a dialog leaves the text in view, so its time counts.
-        if not isinstance(self.app.screen, ModalScreen):
+        # Only the pause menu stops IGT: History, Help, the gallery, the
+        # dialogs and the "make the terminal larger" notice go over the game
+        # screen and their time counts. The pause menu (the title screen)
+        # takes the game screen off the stack, so its story text is hidden.
+        # (SpeedrunApp.show_title pauses first; this catches any other way
+        # the game screen leaves.)
+        if self not in self.app.screen_stack:
             self.session.run.timer.pause()
 
     def on_screen_resume(self) -> None:
@@ -436,11 +478,25 @@ class SpeedrunApp(RockyApp):
             self._autostart = False
             self.action_new_game()
 
+    def show_title(self) -> None:
+        """The pause menu: IGT stops while it is open."""
+        s = self.session
+        if isinstance(s, SpeedrunSession) and self.game_screen() is not None:
+            s.run.timer.pause()
+        super().show_title()
+
+    def reset_livesplit(self) -> None:
+        """A run LiveSplit may be timing is abandoned: LiveSplit resets too."""
+        if self.speedrun is not None and self.speedrun.bridge is not None:
+            self.speedrun.bridge.reset()
+
     def action_new_game(self) -> None:
         if not self._need_story("new_game"):
             return
         if self.speedrun is None:
             return super().action_new_game()
+        if isinstance(self.session, SpeedrunSession):  # New game from the pause menu
+            self.reset_livesplit()
         try:
             session = make_session(self.speedrun, self.storage, self.monotonic)
         except ValueError as e:
@@ -462,8 +518,7 @@ class SpeedrunApp(RockyApp):
         """ctrl+r: abandon this attempt and start a fresh run at once."""
         if self.speedrun is None:
             return
-        if self.speedrun.bridge is not None:
-            self.speedrun.bridge.reset()
+        self.reset_livesplit()
         session = make_session(self.speedrun, self.storage, self.monotonic)
         self.session = session
         while len(self.screen_stack) > 1 and not isinstance(self.screen, SpeedrunGameScreen):
@@ -498,5 +553,6 @@ class SpeedrunApp(RockyApp):
 
     def quit_now(self) -> None:
         if self.speedrun is not None and self.speedrun.bridge is not None:
+            self.speedrun.bridge.reset()  # quitting abandons the run: LiveSplit resets
             self.speedrun.bridge.client.close()
         super().quit_now()

@@ -168,12 +168,13 @@ def winning_seed(story):
 
 
 def test_any_percent_splits_follow_chapters(story):
-    assert segment_names(story, parse_category(story, "any")) == ["One", "Two", "Three"]
+    # Any% ends its splits in the first chapter that holds an ending (Two: quit)
+    assert segment_names(story, parse_category(story, "any")) == ["One", "Two"]
     assert segment_names(story, parse_category(story, "quit")) == ["One", "Two"]
     run, events = play(story, "any", 1, ["train", "go", "home"])
     assert run.finished and run.state.ending == "quit"
     # timer starts on the first choice (0 ms); each step advances 1 s
-    assert [(e.name, e.igt_ms) for e in events] == [("One", 1000), ("Two", None), ("Three", 2000)]
+    assert [(e.name, e.igt_ms) for e in events] == [("One", 1000), ("Two", 2000)]
     assert run.record()["final"]["igt_ms"] == 2000 and run.record()["final"]["choices"] == 3
 
 
@@ -279,24 +280,20 @@ def test_verify_rejects_junk(story):
 
 
 def test_records_pb_golds_and_lss(story, tmp_path):
-    rec = Records(tmp_path, story.id)
+    rec = Records(tmp_path, story)
     cat = parse_category(story, "any")
-    rec.attempt(cat.key, "set")
     slow, _ = play(story, "any", 5, ["train", "go", "home"], step=3.0)
+    rec.attempt(slow)
     first = rec.finish(slow)
-    assert first["pb"] and first["golds"] == [0, 2] and first["path"].exists()
+    assert first["pb"] and first["golds"] == [0, 1] and first["path"].exists()
     fast, _ = play(story, "any", 5, ["train", "go", "home"], step=1.0)
-    fast.seed_type = slow.seed_type
     second = rec.finish(fast)
     assert second["pb"]
-    entry = Records(tmp_path, story.id).entry(cat.key, fast.seed_type)
-    assert entry["pb"]["igt_ms"] == 2000 and entry["golds"] == [1000, None, 1000]
-    comp = Records(tmp_path, story.id).comparison(
-        cat.key, fast.seed_type, segment_names(story, cat)
-    )
-    assert comp.pb_splits == [1000, None, 2000]
+    entry = Records(tmp_path, story).entry(fast)
+    assert entry["pb"]["igt_ms"] == 2000 and entry["golds"] == [1000, 1000]
+    comp = Records(tmp_path, story).comparison(fast)
+    assert comp.pb_splits == [1000, 2000] and comp.sum_of_best == 2000
     invalid, _ = play(story, "any", 5, ["train", "go", "home"], step=0.1)
-    invalid.seed_type = slow.seed_type
     invalid.invalidate("undo")
     assert not rec.finish(invalid)["pb"]
     xml = export_lss(story.title, "Any%", segment_names(story, cat), entry)
@@ -304,13 +301,12 @@ def test_records_pb_golds_and_lss(story, tmp_path):
     assert root.tag == "Run" and root.get("version") == "1.7.0"
     assert root.findtext("GameName") == "Race" and root.findtext("CategoryName") == "Any%"
     segs = root.findall("Segments/Segment")
-    assert [s.findtext("Name") for s in segs] == ["One", "Two", "Three"]
+    assert [s.findtext("Name") for s in segs] == ["One", "Two"]
     assert (
         segs[0].findtext("SplitTimes/SplitTime[@name='Personal Best']/GameTime")
         == "00:00:01.0000000"
     )
-    assert segs[2].findtext("BestSegmentTime/GameTime") == "00:00:01.0000000"
-    assert segs[1].find("SplitTimes/SplitTime/GameTime") is None  # skipped in the PB
+    assert segs[1].findtext("BestSegmentTime/GameTime") == "00:00:01.0000000"
 
 
 def test_corrupt_records_are_set_aside(story, tmp_path):
@@ -426,22 +422,29 @@ def test_livesplit_exchange_and_reconnect(story):
             "setgametime 0:00:01.750",
         ]
         assert client.state == "connected"
-        # LiveSplit restarts: the client notices, reconnects and re-sends the timer state
+        # LiveSplit restarts: the client notices, reconnects and catches LiveSplit up
         port = server.port
         server.close()
         assert wait_for(lambda: client.state == "disconnected")
         server = FakeLiveSplit(port)
-        assert wait_for(lambda: client.connects == 2 and len(server.lines) >= 3)
-        bridge.on_splits(run.choose("home"))
+        assert wait_for(lambda: client.connects == 2 and len(server.lines) >= 5)
+        last = run.choose("home")
+        bridge.on_splits(last)
         bridge.reset()
         assert wait_for(lambda: "reset" in server.lines)
         assert server.lines == [
-            "starttimer",
+            "starttimer",  # the catch-up: the start, the split already done, the game time
             "alwayspausegametime",
-            "setgametime 0:00:01.750",  # the resync
-            "skipsplit",
-            "setgametime 0:00:01.750",
+            "setgametime 0:00:01.500",
             "split",
+            "setgametime 0:00:01.750",
+            *[
+                line
+                for e in last
+                for line in (
+                    ["skipsplit"] if e.skipped else [f"setgametime {game_time(e.igt_ms)}", "split"]
+                )
+            ],
             "reset",
         ]
         assert client.connects == 2
@@ -491,7 +494,7 @@ def test_practice_from_a_run_and_presets(story, tmp_path):
     clock = FakeClock()
     practice = Run(
         story,
-        parse_category(story, "any"),
+        parse_category(story, "ending:win"),  # Two is not its last segment
         seed=5,
         clock=clock,
         practice=True,

@@ -53,7 +53,7 @@ def make_app(starter, data: Path, category="any"):
 async def test_full_speedrun_with_splits_results_and_reset(starter, tmp_path):
     from rocky_adventure.tui.speedrun import ResultsScreen, SpeedrunHUD
 
-    app = make_app(starter, tmp_path)
+    app = make_app(starter, tmp_path, category="ending:champion")  # two chapters
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -79,7 +79,9 @@ async def test_full_speedrun_with_splits_results_and_reset(starter, tmp_path):
         assert app.screen is screen
         fresh = screen.query_one(SpeedrunHUD).run
         assert fresh is not run and fresh.choices == [] and fresh.seed == 7
-        assert str(screen.query_one("#sr-meta").render()).endswith("#1")
+        assert str(screen.query_one("#sr-meta").render()).endswith(
+            "#2"
+        )  # the new attempt, before its first choice
 
 
 async def test_undo_needs_two_presses_and_invalidates(starter, tmp_path):
