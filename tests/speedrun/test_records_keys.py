@@ -9,9 +9,10 @@ import copy
 import json
 
 import pytest
-from helpers import ROOT, json_paths, json_values, replace_at
+from helpers import json_paths, json_values, replace_at
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import TINY, HandClock
 from tools.test_packs import make_pack
 
 from rocky_adventure.engine import load_story
@@ -23,17 +24,8 @@ from rocky_adventure.speedrun.records import (
 )
 from rocky_adventure.speedrun.run import Run, parse_category
 
-TINY = ROOT / "examples" / "tiny-bout"
 BASE_ANY = ["warm_up", "swing"]  # either ending finishes Any%
 PACK_ANY = ["montage.montage", "steps", "steps", "legend"]
-
-
-class FakeClock:
-    def __init__(self):
-        self.t = 100.0
-
-    def __call__(self):
-        return self.t
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +39,11 @@ def tiny_pack(tmp_path_factory):
 
 
 def play(story, seed, ids, step=1.0, category="any"):
-    clock = FakeClock()
+    clock = HandClock()
     run = Run(story, parse_category(story, category), seed=seed, clock=clock)
     for cid in ids:
         run.choose(cid)
-        clock.t += step
+        clock.advance(step)
     assert run.finished
     return run
 

@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
-import threading
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
-from helpers import json_paths, json_values, replace_at, write_story
+from helpers import json_paths, json_values, replace_at
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import OPENING, HandClock, run_file, story_fixture, wait_for
 
-from rocky_adventure.engine import load_story
-from rocky_adventure.speedrun.livesplit import (
-    LiveSplitBridge,
-    LiveSplitClient,
-    game_time,
-    parse_address,
-)
+from rocky_adventure.speedrun.livesplit import game_time, parse_address
 from rocky_adventure.speedrun.lss import export_lss, lss_time
 from rocky_adventure.speedrun.records import (
     AHEAD_GAINING,
@@ -92,27 +85,11 @@ scenes:
 """
 
 
-class FakeClock:
-    def __init__(self):
-        self.t = 100.0
-
-    def __call__(self):
-        return self.t
-
-    def advance(self, seconds):
-        self.t += seconds
-
-
-@pytest.fixture(scope="module")
-def story(tmp_path_factory):
-    return load_story(
-        write_story(tmp_path_factory.mktemp("race"), {"story.yaml": MANIFEST, "s.yaml": SCENES}),
-        cache=False,
-    )
+story = story_fixture("race", MANIFEST, SCENES)
 
 
 def test_timer_arithmetic():
-    clock = FakeClock()
+    clock = HandClock()
     t = RunTimer(clock)
     assert (t.igt(), t.rta()) == (0, 0)
     t.start()
@@ -150,7 +127,7 @@ def test_format_time():
 
 
 def play(story, category, seed, ids, clock=None, step=1.0):
-    clock = clock or FakeClock()
+    clock = clock or HandClock()
     run = Run(story, parse_category(story, category), seed=seed, clock=clock)
     events = []
     for cid in ids:
@@ -189,7 +166,7 @@ def test_skipped_chapter_and_ending_category(story):
 
 def test_all_endings_restarts_and_keeps_time(story):
     seed = winning_seed(story)
-    clock = FakeClock()
+    clock = HandClock()
     run = Run(story, parse_category(story, "all"), seed=seed, clock=clock)
     for cid in ["go", "home", RESTART, "go", "on", "swing"]:
         run.choose(cid)
@@ -201,7 +178,7 @@ def test_all_endings_restarts_and_keeps_time(story):
     # result, so finish with the ending the second playthrough did not give
     missing = ({"win", "lose"} - set(found)).pop()
     for s in range(200):
-        r2 = Run(story, parse_category(story, "all"), seed=s, clock=FakeClock())
+        r2 = Run(story, parse_category(story, "all"), seed=s, clock=HandClock())
         for cid in ["go", "home", RESTART, "train", "go", "on", "swing"]:
             r2.choose(cid)
         if r2.state.ending == missing:
@@ -212,7 +189,7 @@ def test_all_endings_restarts_and_keeps_time(story):
 
 def test_verify_accepts_a_genuine_run(story):
     run, _ = play(story, "any", 5, ["train", "go", "home"])
-    data = json.loads(json.dumps(run.record()))
+    data = run_file(run)
     verdict = verify_run(story, data)
     assert verdict.ok, verdict.reasons
     assert verdict.summary["ending"] == "quit" and verdict.summary["igt_ms"] == 2000
@@ -243,7 +220,7 @@ TAMPERING = [
 @pytest.mark.parametrize("tamper, reason", TAMPERING)
 def test_verify_rejects_tampering(story, tamper, reason):
     run, _ = play(story, "any", 5, ["train", "go", "on", "swing"])
-    data = json.loads(json.dumps(run.record()))
+    data = run_file(run)
     tamper(data)
     verdict = verify_run(story, data)
     assert not verdict.ok
@@ -258,7 +235,7 @@ JSON = json_values(8)
 @given(data=st.data())
 def test_any_tampered_field_gives_a_verdict_never_a_crash(story, data):
     run, _ = play(story, "any", 5, ["train", "go", "on", "swing"])
-    record = json.loads(json.dumps(run.record()))
+    record = run_file(run)
     path = data.draw(st.sampled_from(json_paths(record)))
     value = data.draw(JSON)
     genuine = copy.deepcopy(record)
@@ -338,133 +315,53 @@ def test_delta_colours():
     assert delta_colour(700, 500, 1200, 1000) == BEHIND_LOSING
 
 
-class FakeLiveSplit:
-    """A LiveSplit Server stand-in on loopback that records every line."""
-
-    def __init__(self, port=0):
-        self.lines: list[str] = []
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen()
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(conn)
-            threading.Thread(target=self._read, args=(conn,), daemon=True).start()
-
-    def _read(self, conn):
-        buf = b""
-        while True:
-            try:
-                data = conn.recv(4096)
-            except OSError:
-                return
-            if not data:
-                return
-            buf += data
-            while b"\r\n" in buf:
-                line, buf = buf.split(b"\r\n", 1)
-                self.lines.append(line.decode())
-
-    def close(self):
-        for c in self.conns:
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            c.close()
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked in the server thread
-        except OSError:
-            pass
-        self.sock.close()
+def test_livesplit_exchange_and_reconnect(story, livesplit):
+    server = livesplit.serve()
+    client, bridge = livesplit.connect(server.port, retry=0.05)
+    clock = HandClock()
+    run = Run(story, parse_category(story, "any"), seed=5, clock=clock)
+    bridge.start(run)
+    events = run.choose("train")
+    bridge.on_first_choice()
+    bridge.on_splits(events)
+    clock.advance(1.5)
+    bridge.on_splits(run.choose("go"))
+    clock.advance(0.25)
+    bridge.tick()
+    assert wait_for(lambda: len(server.lines) >= 5, timeout=5.0)
+    assert server.lines == OPENING
+    assert client.state == "connected"
+    # LiveSplit restarts: the client notices, reconnects and catches LiveSplit up
+    port = server.port
+    server.kill()
+    assert wait_for(lambda: client.state == "disconnected", timeout=5.0)
+    server = livesplit.serve(port)
+    assert wait_for(lambda: client.connects == 2 and len(server.lines) >= 5, timeout=5.0)
+    last = run.choose("home")
+    bridge.on_splits(last)
+    bridge.reset()
+    assert wait_for(lambda: "reset" in server.lines, timeout=5.0)
+    assert server.lines == [
+        *OPENING,  # the catch-up: the start, the split already done, the game time
+        *[
+            line
+            for e in last
+            for line in (
+                ["skipsplit"] if e.skipped else [f"setgametime {game_time(e.igt_ms)}", "split"]
+            )
+        ],
+        "reset",
+    ]
+    assert client.connects == 2
 
 
-def wait_for(cond, timeout=5.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return False
-
-
-def test_livesplit_exchange_and_reconnect(story):
-    server = FakeLiveSplit()
-    client = LiveSplitClient("127.0.0.1", server.port, retry=0.05)
-    try:
-        bridge = LiveSplitBridge(client)
-        clock = FakeClock()
-        run = Run(story, parse_category(story, "any"), seed=5, clock=clock)
-        bridge.start(run)
-        events = run.choose("train")
-        bridge.on_first_choice()
-        bridge.on_splits(events)
-        clock.advance(1.5)
-        bridge.on_splits(run.choose("go"))
-        clock.advance(0.25)
-        bridge.tick()
-        assert wait_for(lambda: len(server.lines) >= 5)
-        assert server.lines == [
-            "starttimer",
-            "alwayspausegametime",
-            "setgametime 0:00:01.500",
-            "split",
-            "setgametime 0:00:01.750",
-        ]
-        assert client.state == "connected"
-        # LiveSplit restarts: the client notices, reconnects and catches LiveSplit up
-        port = server.port
-        server.close()
-        assert wait_for(lambda: client.state == "disconnected")
-        server = FakeLiveSplit(port)
-        assert wait_for(lambda: client.connects == 2 and len(server.lines) >= 5)
-        last = run.choose("home")
-        bridge.on_splits(last)
-        bridge.reset()
-        assert wait_for(lambda: "reset" in server.lines)
-        assert server.lines == [
-            "starttimer",  # the catch-up: the start, the split already done, the game time
-            "alwayspausegametime",
-            "setgametime 0:00:01.500",
-            "split",
-            "setgametime 0:00:01.750",
-            *[
-                line
-                for e in last
-                for line in (
-                    ["skipsplit"] if e.skipped else [f"setgametime {game_time(e.igt_ms)}", "split"]
-                )
-            ],
-            "reset",
-        ]
-        assert client.connects == 2
-    finally:
-        client.close()
-        server.close()
-
-
-def test_livesplit_unreachable_never_blocks():
-    client = LiveSplitClient("127.0.0.1", 1, retry=0.05)  # nothing listens on port 1
-    try:
-        start = time.monotonic()
-        for _ in range(1000):
-            client.send("split")
-        assert (
-            time.monotonic() - start < 5
-        )  # sending is a queue append; generous bound against a hang
-        assert wait_for(lambda: client.state == "disconnected")
-    finally:
-        client.close()
+def test_livesplit_unreachable_never_blocks(livesplit):
+    client = livesplit.client(1, retry=0.05)  # nothing listens on port 1
+    start = time.monotonic()
+    for _ in range(1000):
+        client.send("split")
+    assert time.monotonic() - start < 5  # sending is a queue append; generous bound against a hang
+    assert wait_for(lambda: client.state == "disconnected", timeout=5.0)
 
 
 def test_parse_address():
@@ -491,7 +388,7 @@ def test_practice_from_a_run_and_presets(story, tmp_path):
     starts = chapter_starts_from_run(story, run.record())
     assert {k: v.scene for k, v in starts.items()} == {"one": "a1", "two": "b1", "three": "c1"}
     assert starts["two"].var(story, "power") == 2
-    clock = FakeClock()
+    clock = HandClock()
     practice = Run(
         story,
         parse_category(story, "ending:win"),  # Two is not its last segment
@@ -516,7 +413,7 @@ def test_practice_from_a_run_and_presets(story, tmp_path):
 
 def test_a_run_file_from_before_packs_were_recorded_still_verifies(story):
     run, _ = play(story, "any", 5, ["train", "go", "home"])
-    data = json.loads(json.dumps(run.record()))
+    data = run_file(run)
     assert data.pop("packs") == []
     assert verify_run(story, data).ok
     data["packs"] = "montage"

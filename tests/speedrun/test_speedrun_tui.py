@@ -4,17 +4,10 @@ shown, results, reset, and undo marking the run invalid."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
+from support import speedrun_app
 
-from rocky_adventure.engine import load_story
-from rocky_adventure.game.settings import Settings
-from rocky_adventure.speedrun.records import Records
-from rocky_adventure.speedrun.run import parse_category
 from rocky_adventure.speedrun.verify import verify_run
-
-STARTER = Path(__file__).resolve().parents[2] / "examples" / "starter"
 
 
 class Clock:
@@ -26,34 +19,10 @@ class Clock:
         return self.t
 
 
-@pytest.fixture(scope="module")
-def starter():
-    return load_story(STARTER, cache=False)
-
-
-def make_app(starter, data: Path, category="any"):
-    from rocky_adventure.speedrun.attempts import Speedrun
-    from rocky_adventure.tui.speedrun import SpeedrunApp
-
-    def factory(story, data_dir):
-        return Speedrun(
-            story, parse_category(story, category), 7, Records(data, story.id), clock=Clock()
-        )
-
-    return SpeedrunApp(
-        factory,
-        story=starter,
-        seed=7,
-        data_dir=data,
-        settings=Settings(text_speed="slow"),
-        motion=False,
-    )
-
-
 async def test_full_speedrun_with_splits_results_and_reset(starter, tmp_path):
     from rocky_adventure.tui.speedrun import ResultsScreen, SpeedrunHUD
 
-    app = make_app(starter, tmp_path, category="ending:champion")  # two chapters
+    app = speedrun_app(starter, tmp_path, Clock(), category="ending:champion")  # two chapters
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -87,7 +56,7 @@ async def test_full_speedrun_with_splits_results_and_reset(starter, tmp_path):
 async def test_undo_needs_two_presses_and_invalidates(starter, tmp_path):
     from rocky_adventure.tui.speedrun import SpeedrunHUD
 
-    app = make_app(starter, tmp_path)
+    app = speedrun_app(starter, tmp_path, Clock())
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         await pilot.press("1")
@@ -109,7 +78,7 @@ async def test_undo_needs_two_presses_and_invalidates(starter, tmp_path):
 async def test_pause_menu_stops_igt_and_continue_resumes(starter, tmp_path):
     from rocky_adventure.tui.speedrun import SpeedrunHUD
 
-    app = make_app(starter, tmp_path)
+    app = speedrun_app(starter, tmp_path, Clock())
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         await pilot.press("1")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from helpers import ROOT, write_story
+from helpers import ROOT
+from support import HandClock, story_fixture
 
 from rocky_adventure.engine import load_story
 from rocky_adventure.speedrun.practice import chapter_starts_from_run
@@ -72,26 +72,15 @@ scenes:
 """
 
 
-class FakeClock:
-    def __init__(self):
-        self.t = 100.0
-
-    def __call__(self):
-        return self.t
-
-
-@pytest.fixture(scope="module")
-def laps(tmp_path_factory):
-    root = write_story(tmp_path_factory.mktemp("laps"), {"story.yaml": MANIFEST, "s.yaml": SCENES})
-    return load_story(root, cache=False)
+laps = story_fixture("laps", MANIFEST, SCENES)
 
 
 def play(story, category, ids, steps, seed=1, **kw):
-    clock = FakeClock()
+    clock = HandClock()
     run = Run(story, parse_category(story, category), seed=seed, clock=clock, **kw)
     for cid, step in zip(ids, steps):
         run.choose(cid)
-        clock.t += step
+        clock.advance(step)
     return run
 
 

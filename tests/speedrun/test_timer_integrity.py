@@ -7,34 +7,19 @@ game from the pause menu and on quitting. Time is a hand-driven clock."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import HandClock, speedrun_app
 
-from rocky_adventure.engine import load_story
-from rocky_adventure.game.settings import Settings
-from rocky_adventure.speedrun.records import Records
 from rocky_adventure.speedrun.run import Run, parse_category
 from rocky_adventure.speedrun.timer import RunTimer, ms
 
-STARTER = Path(__file__).resolve().parents[2] / "examples" / "starter"
+
+@pytest.fixture
+def clock():
+    return HandClock(1000.0)
 
 
-class HandClock:
-    """Moves only when told to."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-
-def test_every_excluded_span_is_logged_and_igt_is_rta_less_them():
-    clock = HandClock()
+def test_every_excluded_span_is_logged_and_igt_is_rta_less_them(clock):
     t = RunTimer(clock)
     t.start()
     clock.advance(2)
@@ -62,10 +47,8 @@ def test_every_excluded_span_is_logged_and_igt_is_rta_less_them():
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
 
 
-def test_a_run_file_logs_its_pauses_and_io():
-    story = load_story(STARTER, cache=False)
-    clock = HandClock()
-    run = Run(story, parse_category(story, "any"), seed=7, clock=clock)
+def test_a_run_file_logs_its_pauses_and_io(starter, clock):
+    run = Run(starter, parse_category(starter, "any"), seed=7, clock=clock)
     run.choose(run.open_choices()[0])
     clock.advance(1)
     run.timer.pause()
@@ -75,11 +58,6 @@ def test_a_run_file_logs_its_pauses_and_io():
         clock.advance(0.125)
     record = run.record()
     assert record["pauses"] == [[1000, 5000]] and record["io"] == [[5000, 5125]]
-
-
-@pytest.fixture(scope="module")
-def starter():
-    return load_story(STARTER, cache=False)
 
 
 class FakeBridge:
@@ -111,39 +89,14 @@ class FakeBridge:
         self.calls.append("close")
 
 
-def make_app(starter, data: Path, clock: HandClock, bridge=None):
-    from rocky_adventure.speedrun.attempts import Speedrun
-    from rocky_adventure.tui.speedrun import SpeedrunApp
-
-    def factory(story, data_dir):
-        return Speedrun(
-            story,
-            parse_category(story, "any"),
-            7,
-            Records(data, story.id),
-            bridge=bridge,
-            clock=clock,
-        )
-
-    return SpeedrunApp(
-        factory,
-        story=starter,
-        seed=7,
-        data_dir=data,
-        settings=Settings(text_speed="slow"),
-        motion=False,
-    )
-
-
-async def test_only_the_pause_menu_stops_igt(starter, tmp_path):
+async def test_only_the_pause_menu_stops_igt(starter, tmp_path, clock):
     from rocky_adventure.tui.dialogs import TooSmallScreen
     from rocky_adventure.tui.pages import GalleryScreen, HelpScreen, HistoryScreen
     from rocky_adventure.tui.speedrun import SpeedrunHUD
     from rocky_adventure.tui.title import TitleScreen
     from rocky_adventure.tui.widgets import StoryText
 
-    clock = HandClock()
-    app = make_app(starter, tmp_path, clock)
+    app = speedrun_app(starter, tmp_path, clock)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         await pilot.press("1")  # the start trigger
@@ -192,11 +145,10 @@ async def test_only_the_pause_menu_stops_igt(starter, tmp_path):
         assert run.timer.pauses == [(rta, rta + 3000)]
 
 
-async def test_hud_shows_the_new_attempt_before_the_first_choice(starter, tmp_path):
+async def test_hud_shows_the_new_attempt_before_the_first_choice(starter, tmp_path, clock):
     from rocky_adventure.tui.speedrun import SpeedrunHUD
 
-    clock = HandClock()
-    app = make_app(starter, tmp_path, clock)
+    app = speedrun_app(starter, tmp_path, clock)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         hud = app.screen.query_one(SpeedrunHUD)
@@ -211,11 +163,10 @@ async def test_hud_shows_the_new_attempt_before_the_first_choice(starter, tmp_pa
         assert str(hud.query_one("#sr-meta").render()).endswith("#2")
 
 
-async def test_hud_does_not_redraw_while_idle(starter, tmp_path):
+async def test_hud_does_not_redraw_while_idle(starter, tmp_path, clock):
     from rocky_adventure.tui.speedrun import SpeedrunHUD
 
-    clock = HandClock()
-    app = make_app(starter, tmp_path, clock)
+    app = speedrun_app(starter, tmp_path, clock)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         hud = app.screen.query_one(SpeedrunHUD)
@@ -243,10 +194,11 @@ async def test_hud_does_not_redraw_while_idle(starter, tmp_path):
         assert "sr-timer" in updates and "sr-splits" not in updates
 
 
-async def test_livesplit_resets_on_new_game_from_the_pause_menu_and_on_quit(starter, tmp_path):
-    clock = HandClock()
+async def test_livesplit_resets_on_new_game_from_the_pause_menu_and_on_quit(
+    starter, tmp_path, clock
+):
     bridge = FakeBridge()
-    app = make_app(starter, tmp_path, clock, bridge)
+    app = speedrun_app(starter, tmp_path, clock, bridge=bridge)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         await pilot.press("1")

@@ -10,13 +10,12 @@ import copy
 import json
 
 import pytest
-from helpers import write_story
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import HandClock, run_file, story_fixture
 
 import rocky_adventure.speedrun.run as run_module
 from rocky_adventure import __version__
-from rocky_adventure.engine import load_story
 from rocky_adventure.engine.rng import MAX_SEED, random_seed
 from rocky_adventure.speedrun.run import Run, parse_category
 from rocky_adventure.speedrun.verify import RANDOM_SEEDS, TOLERANCE_MS, verify_run
@@ -58,33 +57,17 @@ scenes:
 """
 
 
-class HandClock:
-    def __init__(self):
-        self.t = 10.0
-
-    def __call__(self):
-        return self.t
-
-    def advance(self, seconds):
-        self.t += seconds
-
-
-@pytest.fixture(scope="module")
-def story(tmp_path_factory):
-    folder = write_story(
-        tmp_path_factory.mktemp("race"), {"story.yaml": MANIFEST, "s.yaml": SCENES}
-    )
-    return load_story(folder, cache=False)
+story = story_fixture("race", MANIFEST, SCENES)
 
 
 def new_run(story, seed=5, clock=None, **kw):
-    return Run(story, parse_category(story, "any"), seed=seed, clock=clock or HandClock(), **kw)
+    return Run(story, parse_category(story, "any"), seed=seed, clock=clock or HandClock(10.0), **kw)
 
 
 def played(story, seed=5, pause=True, route=False, **kw) -> dict:
     """A genuine run: four choices, a pause in the pause menu after the
     second and some I/O after each; returns its run file."""
-    clock = HandClock()
+    clock = HandClock(10.0)
     run = new_run(story, seed, clock, **kw)
     if route:
         run.opened_route_view()
@@ -97,14 +80,14 @@ def played(story, seed=5, pause=True, route=False, **kw) -> dict:
             run.timer.pause()
             clock.advance(7)
             run.timer.resume()
-    return json.loads(json.dumps(run.record()))
+    return run_file(run)
 
 
 def with_undo(story) -> dict:
     """A run with an undo, as SpeedrunSession.undo does it: the run is
     invalidated (an event) and the state goes back; the undone choice stays
     in the log."""
-    clock = HandClock()
+    clock = HandClock(10.0)
     run = new_run(story, 5, clock)
     run.choose("left")
     clock.advance(1)
@@ -116,7 +99,7 @@ def with_undo(story) -> dict:
     for cid in ["go", "home"]:
         run.choose(cid)
         clock.advance(1)
-    return json.loads(json.dumps(run.record()))
+    return run_file(run)
 
 
 def rejected(story, data) -> str:
