@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -74,3 +76,16 @@ def replace_at(doc, path: tuple, value) -> None:
     for k in path[:-1]:
         node = node[k]
     node[path[-1]] = value
+
+
+def build_wheel(out: Path) -> Path:
+    """Build the project's wheel into `out` with hatchling (the caller skips
+    when hatchling is absent) and return its path."""
+    r = subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    return next(out.glob("*.whl"))

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, build_wheel
 
 from rocky_adventure.engine import Cursor, load_story, replay
 from rocky_adventure.engine.rng import Random
@@ -118,14 +118,7 @@ def test_every_variable_is_read_three_times(story):
 def test_story_ships_in_the_wheel(tmp_path):
     """Build the wheel, and load the story from the installed package alone."""
     pytest.importorskip("hatchling")
-    r = subprocess.run(
-        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    wheel = next(tmp_path.glob("*.whl"))
+    wheel = build_wheel(tmp_path)
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()

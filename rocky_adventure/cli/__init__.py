@@ -21,6 +21,38 @@ from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Command, CommandError
 __all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "Command", "build_parser", "main"]
 
 
+COMPLETION_HELP = "print a shell completion script for bash, zsh or fish"
+COMPLETION_EXAMPLE = (
+    "rocky-adventure completion bash > ~/.local/share/bash-completion/completions/rocky-adventure"
+)
+SHELLS = ("bash", "zsh", "fish")
+_DIR_ARGS = {"story", "stories", "packs", "data_dir", "folder"}
+
+
+def setup_completion(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shell", choices=SHELLS, help="the shell the script is for")
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    """The script shtab generates from the parser itself, so it always knows
+    every command and option. Story and data-dir arguments complete folders."""
+    import shtab
+
+    parser = build_parser()
+    _mark_dirs(parser, shtab.DIRECTORY)
+    print(shtab.complete(parser, shell=args.shell), end="")
+    return EXIT_OK
+
+
+def _mark_dirs(parser: argparse.ArgumentParser, complete: object) -> None:
+    for action in parser._actions:
+        if action.dest in _DIR_ARGS:
+            action.complete = complete  # type: ignore[attr-defined]
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _mark_dirs(sub, complete)
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("play", play.HELP, play.EXAMPLE, play.setup, play.run),
     Command("check", check.CHECK_HELP, check.CHECK_EXAMPLE, check.setup_check, check.run_check),
@@ -40,6 +72,7 @@ COMMANDS: tuple[Command, ...] = (
         speedrun.setup_verify,
         speedrun.run_verify,
     ),
+    Command("completion", COMPLETION_HELP, COMPLETION_EXAMPLE, setup_completion, run_completion),
 )
 
 # What runs with no sub-command: the game.
@@ -51,14 +84,23 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # --data-dir is declared once, here, and works before or after the command.
+    # --data-dir, --verbose and --version are declared once, here, and work
+    # before or after the command.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="where saves, settings, the gallery and runs live (default: the user data dir)",
+        help="where saves, settings, the gallery, runs and crash logs live (default: the "
+        "user data dir for saves, the user config dir for settings, the user log dir for logs)",
     )
+    common.add_argument(
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="on an unexpected error, print the traceback too",
+    )
+    common.add_argument("--version", action="version", version=f"rocky-adventure {__version__}")
     parser = argparse.ArgumentParser(
         prog="rocky-adventure",
         description="Rocky IV: The Adventure, and a toolkit for branching stories in YAML.",
@@ -67,7 +109,6 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"rocky-adventure {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for c in COMMANDS:
         p = sub.add_parser(
@@ -114,4 +155,9 @@ def _run(argv: list[str] | None) -> int:
     except OSError as e:  # a line, never a traceback: an output file that cannot be written, say
         where = f"{e.filename}: " if e.filename else ""
         print(f"rocky-adventure: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as e:  # a bug: the traceback goes to a crash log, one line to the terminal
+        from .common import report_crash
+
+        report_crash(e, args)
         return EXIT_ERROR

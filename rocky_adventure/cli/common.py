@@ -48,11 +48,17 @@ def story_args(p: argparse.ArgumentParser, many: bool = False) -> None:
             "stories",
             nargs="*",
             metavar="STORY_DIR",
-            help="story folders (default: the bundled Rocky IV story)",
+            type=story_dir_arg,
+            help="story folders, or names of shipped examples such as `starter` "
+            "(default: the bundled Rocky IV story)",
         )
     else:
         p.add_argument(
-            "--story", metavar="DIR", help="a story folder (default: the bundled Rocky IV story)"
+            "--story",
+            metavar="DIR",
+            type=story_dir_arg,
+            help="a story folder, or the name of a shipped example such as `starter` "
+            "(default: the bundled Rocky IV story)",
         )
     p.add_argument("--no-cache", action="store_true", help="do not use the load cache")
     p.add_argument(
@@ -76,9 +82,39 @@ def data_dir(args: argparse.Namespace) -> Path:
     given = getattr(args, "data_dir", None) or os.environ.get("ROCKY_ADVENTURE_DATA_DIR")
     if given:
         return Path(given)
-    from platformdirs import user_data_dir
+    from ..game.settings import default_data_dir
 
-    return Path(user_data_dir("rocky-adventure", appauthor=False))
+    return default_data_dir()
+
+
+def examples_dir() -> Path:
+    """The example stories: inside the installed package (the wheel ships
+    them as rocky_adventure/examples), or beside it in a source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    inside = here / "examples"
+    if inside.is_dir():
+        return inside
+    return here.parent / "examples"
+
+
+def example_names() -> list[str]:
+    root = examples_dir()
+    try:
+        return sorted(p.name for p in root.iterdir() if (p / "story.yaml").is_file())
+    except OSError:
+        return []
+
+
+def story_dir_arg(text: str) -> str:
+    """An argparse type for --story: a folder as given, or, when `text` is a
+    bare name that is no folder here, the shipped example of that name
+    (`--story starter`). Anything else is left for the loader to report."""
+    if Path(text).exists() or not text or "/" in text or os.sep in text or text in (".", ".."):
+        return text
+    candidate = examples_dir() / text
+    if (candidate / "story.yaml").is_file():
+        return str(candidate)
+    return text
 
 
 def installed_dir(args: argparse.Namespace) -> Path | None:
@@ -112,7 +148,11 @@ def load_from_args(args: argparse.Namespace, path: str | None = None) -> Story:
     try:
         story = story_from_args(args, path)
     except StoryLoadError as e:
-        raise CommandError(*load_error_lines(e)) from None
+        lines = load_error_lines(e)
+        root = path if path is not None else getattr(args, "story", None)
+        if root and not Path(root).exists() and "/" not in root and os.sep not in root:
+            lines.append(f"the shipped examples are: {', '.join(example_names()) or 'none'}")
+        raise CommandError(*lines) from None
     warn_skipped(story)
     return story
 
@@ -169,3 +209,66 @@ def start_args(p: Any, what: str = "the analysis") -> None:
         metavar="NAME=VALUE",
         help="start with a variable (or a scene's visit count) set; repeatable",
     )
+
+
+def log_dir(args: argparse.Namespace) -> Path:
+    """Where crash logs go: <data dir>/logs with --data-dir (or
+    $ROCKY_ADVENTURE_DATA_DIR: portable use and tests), else the platform's
+    user log dir."""
+    given = getattr(args, "data_dir", None) or os.environ.get("ROCKY_ADVENTURE_DATA_DIR")
+    if given:
+        return Path(given) / "logs"
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir("rocky-adventure", appauthor=False))
+
+
+def report_crash(exc: BaseException, args: argparse.Namespace | None) -> Path | None:
+    """An exception no command expected: write its traceback, the version,
+    the command line and the platform to a new file in log_dir(), and print
+    one line naming it (the traceback itself too with --verbose). Returns the
+    log's path, or None when it could not be written."""
+    import platform
+    import traceback
+    from datetime import datetime
+
+    from .. import __version__
+
+    args = args if args is not None else argparse.Namespace()
+    text = "".join(traceback.format_exception(exc))
+    verbose = bool(getattr(args, "verbose", False))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path: Path | None = None
+    try:
+        folder = log_dir(args)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in range(1000):
+            candidate = folder / f"crash-{stamp}{f'-{n}' if n else ''}.log"
+            try:
+                with open(candidate, "x", encoding="utf-8") as f:
+                    f.write(
+                        f"rocky-adventure {__version__}\n"
+                        f"python {platform.python_version()} on {platform.platform()}\n"
+                        f"argv: {sys.argv!r}\n\n{text}"
+                    )
+            except FileExistsError:
+                continue
+            path = candidate
+            break
+    except OSError:
+        path = None
+    if verbose:
+        print(text, end="", file=sys.stderr)
+    name = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if path is not None:
+        print(
+            f"rocky-adventure: unexpected error ({name}); the details are in {path}",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"rocky-adventure: unexpected error ({name}); no crash log could be written"
+            + ("" if verbose else " (run again with --verbose to see the traceback)"),
+            file=sys.stderr,
+        )
+    return path

@@ -112,14 +112,27 @@ def run(args: argparse.Namespace) -> int:
         story = _load(args)
         if opts.speedrun:
             return speedrun.plain_speedrun(story, opts, data)
-        from ..engine.start import start_state
-        from ..plain.game import run_plain
-
-        start = _start(story, opts)
-        if start is not None:
-            return run_plain(story, start.seed, start_state=start_state(story, start))
-        return run_plain(story, opts.seed)
+        return _plain(story, opts, data)
     return run_game(args, opts, data)
+
+
+def _plain(story: Story, opts: PlayOptions, data: Path) -> int:
+    """Plain mode with the TUI's saves, gallery and text already read under
+    the data dir, one game at a time per data dir (as the TUI)."""
+    from ..engine.start import start_state
+    from ..game.lock import DataDirBusy, DataDirLock
+    from ..plain.game import run_plain
+
+    start = _start(story, opts)
+    try:
+        with DataDirLock(data):
+            if start is not None:
+                return run_plain(
+                    story, start.seed, start_state=start_state(story, start), data_dir=data
+                )
+            return run_plain(story, opts.seed, data_dir=data)
+    except DataDirBusy as e:
+        raise CommandError(f"rocky-adventure: {e}") from None
 
 
 def _load(args: argparse.Namespace) -> Story:

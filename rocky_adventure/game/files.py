@@ -111,6 +111,16 @@ def read_json(path: Path, max_bytes: int = MAX_JSON_BYTES) -> Any:
         raise Unreadable(f"the file is {what}: {e}") from None
 
 
+def free_path(folder: Path, stem: str, suffix: str) -> Path:
+    """`folder/stem+suffix`, or `stem-2`, `stem-3`... when that name is taken."""
+    target = folder / f"{stem}{suffix}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{stem}-{n}{suffix}"
+    return target
+
+
 def set_aside(path: Path, folder: Path | None = None, now: datetime | None = None) -> Path | None:
     """Move a file we cannot use out of the way (renamed, never deleted);
     returns its new path."""
@@ -118,11 +128,7 @@ def set_aside(path: Path, folder: Path | None = None, now: datetime | None = Non
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{path.stem}-{stamp}{path.suffix}"
-        n = 1
-        while target.exists():
-            n += 1
-            target = folder / f"{path.stem}-{stamp}-{n}{path.suffix}"
+        target = free_path(folder, f"{path.stem}-{stamp}", path.suffix)
         os.replace(path, target)
         return target
     except OSError:

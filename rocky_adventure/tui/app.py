@@ -22,13 +22,13 @@ if TYPE_CHECKING:
     from ..game.session import Session
     from .dialogs import Slots
 
-from ..game.files import Writer
+from ..game.files import Writer, free_path
 from ..game.lock import DataDirBusy, DataDirLock
 from ..game.saves import AUTOSAVE, SaveError, format_play_time
 from ..game.settings import Settings, load_settings, save_settings
 from ..game.storage import Storage
 from .safe import install as install_terminal_boundary
-from .themes import THEMES
+from .themes import THEMES, offered_themes
 from .title import TitleScreen
 
 MIN_SIZE = (60, 20)
@@ -275,7 +275,12 @@ class RockyApp(App[int]):
                 self.start_session(self.session)
             return
         if self.storage is None or not self.storage.has_autosave():
-            self.notify("There is no game to continue yet: start a new one.", timeout=3)
+            message = "There is no game to continue yet: start a new one."
+            screen = self.screen
+            if isinstance(screen, TitleScreen):  # under the menu, not over it
+                screen.say(message)
+            else:
+                self.notify(message, timeout=3)
             return
         self.load_slot(AUTOSAVE)
 
@@ -387,7 +392,10 @@ class RockyApp(App[int]):
 
         self.push_screen(
             SettingsScreen(
-                self.settings, list(self.available_themes), self.theme, self.update_settings
+                self.settings,
+                offered_themes(self.available_themes, self.theme),
+                self.theme,
+                self.update_settings,
             )
         )
 
@@ -457,7 +465,38 @@ class RockyApp(App[int]):
             "Settings", "Text speed, theme, skip text already read", self.action_settings
         )
         yield SystemCommand("Help", "Every key", self.action_help)
-        for command in super().get_system_commands(screen):
-            if command.title != "Quit":
-                yield command
+        yield SystemCommand(
+            "Screenshot", "Save a picture of the screen (SVG) in the data dir", self.screenshot
+        )
+        # Textual's own commands are left out: "Keys" opens a panel that
+        # squashes the screen, "Screenshot" saves to ~/Downloads (which may
+        # not exist), and the theme list holds every stock theme.
         yield SystemCommand("Quit", "Quit the game", self.action_request_quit)
+
+    def screenshot(self) -> Path | None:
+        """Save the screen as an SVG under <data dir>/screenshots and say
+        where; the path, or None if it could not be saved."""
+        if self.data_dir is None:
+            self.notify(
+                "No screenshot: this game keeps nothing on disk (no data dir).",
+                severity="warning",
+                timeout=5,
+            )
+            return None
+        folder = self.data_dir / "screenshots"
+        name = f"rocky-adventure-{self.clock():%Y%m%d-%H%M%S}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = free_path(folder, name, ".svg")
+            path.write_text(self.export_screenshot(), encoding="utf-8")
+        except OSError as e:
+            self.notify(
+                f"The screenshot could not be saved in {folder}: {e.strerror or e}.",
+                title="No screenshot",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return None
+        self.notify(f"Saved in {path}", title="Screenshot", timeout=8, markup=False)
+        return path

@@ -199,7 +199,7 @@ class SettingsScreen(SizeAware, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         settings = self.settings
-        themes = sorted(self.themes)
+        themes = list(self.themes)  # the game's own first (themes.offered_themes)
         with Vertical(id="dialog", classes="settings") as box:
             box.border_title = "SETTINGS"
             with Horizontal(classes="row"):

@@ -19,7 +19,16 @@ from ..game.saves import format_play_time
 from ..game.session import Session
 from ..game.settings import TEXT_SPEEDS, Settings
 from .base import SizeAware
-from .widgets import Bar, BarPanel, ChoiceList, KeyBar, SceneHeader, StoryText, story_content
+from .widgets import (
+    CHOICE_KEYS,
+    Bar,
+    BarPanel,
+    ChoiceList,
+    KeyBar,
+    SceneHeader,
+    StoryText,
+    story_content,
+)
 
 if TYPE_CHECKING:
     from .app import RockyApp
@@ -34,9 +43,15 @@ ENDING_MENU = (
 
 class GameScreen(SizeAware, Screen):
     CSS_PATH = "game.tcss"
+    # under 24 rows, the fight leaves more room to the text (game.tcss)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     BINDINGS = [
         Binding("1", "choose(1)", "Choose", key_display="1-9"),
-        *(Binding(str(i), f"choose({i})", show=False) for i in range(2, 10)),
+        *(
+            Binding(key, f"choose({i})", show=False)
+            for i, key in enumerate(CHOICE_KEYS, 1)
+            if i > 1
+        ),
         Binding("u,ctrl+z", "undo", "Undo"),
         Binding("h", "history", "History"),
         Binding("s", "save", "Save"),
@@ -45,8 +60,11 @@ class GameScreen(SizeAware, Screen):
         Binding("o", "app.settings", "Settings", show=False),
         Binding("f1,question_mark", "app.help", "Help"),
         Binding("escape", "to_title", "Menu"),
-        Binding("pageup", "scroll_text(-1)", show=False),
-        Binding("pagedown", "scroll_text(1)", show=False),
+        # the story text scrolls whatever has focus (the choice list would take these)
+        Binding("pageup", "scroll_text('up')", show=False, priority=True),
+        Binding("pagedown,space", "scroll_text('down')", show=False, priority=True),
+        Binding("home", "scroll_text('home')", show=False, priority=True),
+        Binding("end", "scroll_text('end')", show=False, priority=True),
     ]
 
     def __init__(self, session: Session, settings: Settings, motion: bool = True) -> None:
@@ -276,9 +294,17 @@ class GameScreen(SizeAware, Screen):
     def action_to_title(self) -> None:
         self.rocky.show_title()
 
-    def action_scroll_text(self, direction: int) -> None:
-        scroll = self.query_one(StoryText)
-        if direction < 0:
-            scroll.scroll_page_up()
+    def action_scroll_text(self, where: str) -> None:
+        text = self.query_one(StoryText)
+        if text.revealing:  # the first key shows the whole text, as any key does
+            text.finish()
+            return
+        animate = self.motion
+        if where == "up":
+            text.scroll_page_up(animate=animate)
+        elif where == "down":
+            text.scroll_page_down(animate=animate)
+        elif where == "home":
+            text.scroll_home(animate=animate)
         else:
-            scroll.scroll_page_down()
+            text.scroll_end(animate=animate)

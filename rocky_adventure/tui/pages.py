@@ -126,12 +126,40 @@ def _day(iso: str) -> str:
         return ""
 
 
-def ending_content(title: str, entry: dict | None) -> Content:
+# What an ending's tags say of it, for the hint of a locked one.
+_OUTCOMES = (("win", "A win"), ("loss", "A loss"), ("draw", "A draw"))
+_MORE = (
+    ("quit", "the towel comes in"),
+    ("death", "not everyone walks out"),
+    ("no_fight", "no fight"),
+)
+
+
+def ending_hint(tags: tuple[str, ...], world: str) -> str:
+    """A locked ending's hint: how it ends (from its tags) and where."""
+    kind = next((text for tag, text in _OUTCOMES if tag in tags), "An ending")
+    more = [text for tag, text in _MORE if tag in tags]
+    where = f" in {world}" if world else ""
+    return f"{kind}{where}" + (f": {', '.join(more)}." if more else ".")
+
+
+def ending_worlds(story) -> dict[str, str]:
+    """Each ending's world: the title of the chapter of the scene that
+    reaches it ("" if no scene names it)."""
+    titles = {c.id: c.title for c in story.chapters}
+    worlds: dict[str, str] = {}
+    for scene in story.scenes.values():
+        if scene.ending and scene.ending not in worlds:
+            worlds[scene.ending] = titles.get(scene.chapter, scene.chapter)
+    return worlds
+
+
+def ending_content(title: str, entry: dict | None, hint: str = "") -> Content:
     if entry is None:
         return Content("\n").join(
             [
                 Content.styled("???", "bold $text-muted"),
-                Content.styled("Not found yet.", "italic $text-disabled"),
+                Content.styled(hint or "Not found yet.", "italic $text-disabled"),
             ]
         )
     epilogue = [Content.styled(p, "italic") for p in paragraphs(str(entry.get("epilogue", "")))]
@@ -161,13 +189,27 @@ class GalleryScreen(BackScreen[None]):
         pct = round(100 * found / total) if total else 0
         yield page_header("ENDINGS", f"{found} of {total} found \u00b7 {pct}%")
         yield Static(id="gallery-bar")
+        worlds = ending_worlds(self.story)
+        groups: dict[str, list] = {}
+        for eid, ending in endings.items():
+            groups.setdefault(worlds.get(eid, ""), []).append(ending)
         with VerticalScroll(id="gallery"):
-            for eid, ending in endings.items():
-                entry = self.gallery.get(eid)
-                yield Static(
-                    ending_content(ending.title, entry),
-                    classes="ending" + (" -found" if entry else " -locked"),
-                )
+            for world, group in groups.items():
+                if len(groups) > 1:
+                    n = sum(1 for e in group if e.id in self.gallery)
+                    yield Static(
+                        Content.assemble(
+                            (world.upper() or "ELSEWHERE", "bold $accent"),
+                            (f"  {n} of {len(group)}", "$text-muted"),
+                        ),
+                        classes="gallery-world",
+                    )
+                for ending in group:
+                    entry = self.gallery.get(ending.id)
+                    yield Static(
+                        ending_content(ending.title, entry, ending_hint(ending.tags, world)),
+                        classes="ending" + (" -found" if entry else " -locked"),
+                    )
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -191,10 +233,11 @@ HELP = (
     (
         "Playing",
         (
-            ("1-9", "take a choice"),
+            ("1-9  0  a b …", "take a choice (past 9: the key shown beside it)"),
             ("\u2191 \u2193  enter", "move through the choices and take one (the mouse works too)"),
             ("any key, click", "show the whole text at once while it is being typed"),
-            ("pgup pgdn", "scroll the story text"),
+            ("pgup pgdn space", "scroll the story text a page (whatever has focus)"),
+            ("home  end", "the top or the foot of the story text"),
             ("u  ctrl+z", "undo: go back one choice"),
             ("h", "history: every passage so far; go back to any earlier choice"),
             ("s", "save to a named slot"),
@@ -217,7 +260,7 @@ HELP = (
         "Everywhere",
         (
             ("f1  ?", "this help"),
-            ("ctrl+p", "command palette: every action by name, and themes"),
+            ("ctrl+p", "command palette: every action by name, and a screenshot"),
             ("esc  q", "close a page or a dialog"),
             ("ctrl+q", "quit (asks first if your last choice is not saved)"),
         ),

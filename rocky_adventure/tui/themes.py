@@ -1,4 +1,5 @@
-"""The game's own themes; every Textual theme works too (App.theme)."""
+"""The game's own themes, and the few of Textual's that the settings offer
+beside them (every Textual theme still works as App.theme)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,16 @@ SIBERIA = Theme(
 )
 
 THEMES = (ROCKY, SIBERIA)
+
+# Textual's themes that suit the game: dark and warm or cold like its own,
+# and one light theme. Few, so the settings' list fits at 80x24.
+STOCK_THEMES = ("gruvbox", "nord", "tokyo-night", "textual-light")
+
+
+def offered_themes(available, current: str | None = None) -> list[str]:
+    """The themes the settings offer, in order: the game's, the stock ones
+    above that Textual has, and the current theme if it is neither."""
+    names = [t.name for t in THEMES] + [n for n in STOCK_THEMES if n in available]
+    if current and current in available and current not in names:
+        names.append(current)
+    return names

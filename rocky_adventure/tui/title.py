@@ -134,6 +134,11 @@ class TitleScreen(SizeAware, Screen[None]):
             menu.disable_option("continue_game")
             info.update(Content(""))
 
+    def say(self, message: str) -> None:
+        """A short notice in the line under the menu (a toast would cover
+        the menu at 80x24); the next refresh puts the Continue line back."""
+        self.query_one("#continue-info", Static).update(Content.styled(message, "$warning"))
+
     def _still_loading(self) -> None:
         if self.story() is None:
             self.query_one("#story-title", Static).update(

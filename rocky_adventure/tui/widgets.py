@@ -362,11 +362,28 @@ class ChoiceText(Content):
             and rules.get("text_align", "left") != "justify"
         )
 
+    def __init__(self, *args, indent: int = 0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._indent = indent  # cells that the second and later lines start in by
+
     def _lines(self, width: int) -> list[Content]:
         wrapped = getattr(self, "_wrapped", None)
         if wrapped is None or wrapped[0] != width:
-            wrapped = self._wrapped = (width, wrap(self, width))
+            wrapped = self._wrapped = (width, self._wrap(width))
         return wrapped[1]
+
+    def _wrap(self, width: int) -> list[Content]:
+        """Wrapped to `width`; the lines after the first start under the
+        text, not under the key (a hanging indent)."""
+        indent = self._indent
+        first = wrap(self, width)
+        if not indent or len(first) < 2 or width <= indent + 8:
+            return first
+        head = first[0]
+        after = self.plain[len(head.plain) :]
+        rest = self[len(head.plain) + len(after) - len(after.lstrip()) :]
+        pad = Content(" " * indent)
+        return [head, *(measured(pad + line) for line in wrap(rest, width - indent))]
 
     def get_optimal_width(self, rules, container_width: int) -> int:
         return max(map(cells, self.plain.split("\n"))) + rules.get("line_pad", 0) * 2
@@ -394,21 +411,38 @@ class ChoiceText(Content):
         return [line.render_strips(width, 1, style, options)[0] for line in lines]
 
 
+# The keys of the choices, in order: 1-9, 0, then the letters that no game
+# screen binds: not e, h, l, o, s, u (GameScreen), d (dev mode's debug), t
+# (the speedrun's route), nor q, which closes pages.
+CHOICE_KEYS = "1234567890abcfgijkmnprvwxyz"
+_KEY_CELLS = 4  # " 1 " and a space: a wrapped line is indented as far
+
+
+def choice_key(i: int) -> str:
+    """The key of choice `i` (from 1), or "" past the last key."""
+    return CHOICE_KEYS[i - 1] if 1 <= i <= len(CHOICE_KEYS) else ""
+
+
 def numbered(i: int, text: str) -> ChoiceText:
-    key = f"{i}" if i <= 9 else " "
+    key = choice_key(i) or " "
     content = Content.assemble((f" {key} ", "bold $accent"), " ", Content(text))
-    return ChoiceText(content.plain, list(content.spans), strip_control_codes=False)
+    return ChoiceText(
+        content.plain, list(content.spans), strip_control_codes=False, indent=_KEY_CELLS
+    )
 
 
 class ChoiceList(ScrollsWithoutBar, OptionList):
-    """The open choices: keys 1-9 (handled by the game screen), arrows and
-    enter, or the mouse. A long list scrolls, with no scroll bar."""
+    """The open choices: keys 1-9, 0 and letters (CHOICE_KEYS, handled by
+    the game screen), arrows and enter, or the mouse. A long list scrolls,
+    with no scroll bar: a mark in the border says that more is above or
+    below."""
 
     DEFAULT_CSS = """
     ChoiceList { overflow-y: hidden; }
     """
 
     _drawn_width = -1
+    _marks = ("", "")
 
     def _on_resize(self, event: events.Resize) -> None:  # type: ignore[override]
         # OptionList drops its rendered options on every resize; they depend
@@ -417,6 +451,7 @@ class ChoiceList(ScrollsWithoutBar, OptionList):
         if self.size.width == self._drawn_width:
             event.prevent_default()  # OptionList's own handler does not run
         self._drawn_width = self.size.width
+        self.call_after_refresh(self.mark_more)
 
     def set_choices(self, choices: Iterable[tuple[str, str]]) -> None:
         # set_options, not clear_options and add_options: the list is not measured empty in between
@@ -425,6 +460,20 @@ class ChoiceList(ScrollsWithoutBar, OptionList):
         )
         if self.option_count:
             self.highlighted = 0
+        self.call_after_refresh(self.mark_more)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.mark_more()
+
+    def mark_more(self) -> None:
+        """A mark in the border where choices are cut: "more" above, below."""
+        y, bottom = round(self.scroll_y), round(self.max_scroll_y)
+        title = "\u25b2 more" if y > 0 else ""
+        subtitle = "\u25bc more" if y < bottom else ""
+        if (title, subtitle) != self._marks:
+            self._marks = (title, subtitle)
+            self.border_title, self.border_subtitle = title, subtitle
 
 
 def fraction(value: int, lo: int, hi: int) -> float:
