@@ -588,11 +588,32 @@ def check_targets(
     keys: dict[tuple[str, int, Start | None], int] = {}
     for t in targets:
         keys.setdefault(_play_key(t, runs), len(keys))
+    # the scan's plays from each start the targets name: the declared policies and
+    # always:ID for each scanned choice, played once with the targets' own plays
     starts: dict[tuple[Start | None, int], Target] = {}
     for t in targets:
         starts.setdefault((_target_start(t), t.runs or runs), t)
-    scans = [_check_scan(story, t, st, n, seed, jobs, step_limit) for (st, n), t in starts.items()]
+    scanned: dict[tuple[Start | None, int], list[str]] = {}
+    if declared(story):
+        for st, n in starts:
+            names = declared(story) + [
+                f"{ALWAYS}{cid}" for cid in scan_choices(story, st.scene if st else None)
+            ]
+            scanned[(st, n)] = list(dict.fromkeys(names))
+            for name in scanned[(st, n)]:
+                keys.setdefault((name, n, st), len(keys))
     tallies = play_policies(story, list(keys), seed, jobs, step_limit)
+    scans = [
+        _check_scan(
+            story,
+            t,
+            st,
+            n,
+            scanned.get((st, n), []),
+            [tallies[keys[(x, n, st)]] for x in scanned.get((st, n), [])],
+        )
+        for (st, n), t in starts.items()
+    ]
     results = []
     for t in targets:
         tally = tallies[keys[_play_key(t, runs)]]
@@ -651,24 +672,25 @@ def _check_scan(
     t: Target,
     start: Start | None,
     runs: int,
-    seed: int,
-    jobs: int,
-    step_limit: int,
+    names: list[str],
+    tallies: list[Tally],
 ) -> dict[str, Any]:
     """The dominance scan from a target's start, with its runs, against the
     declared policies (nothing to scan when the story declares none)."""
-    names = declared(story)
     if not names:
         return {"file": t.file, "line": t.line, "col": t.col, "start": None, "flagged": []}
-    r = balance(story, names, runs, seed, jobs, start, scan=True, step_limit=step_limit)
+    reports = [
+        policy_report(story, player(story, n), x) for n, x in zip(names, tallies, strict=True)
+    ]
+    scan = dominance(reports, goal_tags(story))
     return {
         "file": t.file,
         "line": t.line,
         "col": t.col,
-        "start": r["start"],
+        "start": _start_json(start),
         "runs": runs,
-        "scan": r["scan"],
-        "flagged": r["scan"]["flagged"],
+        "scan": scan,
+        "flagged": scan["flagged"],
     }
 
 
