@@ -192,11 +192,18 @@ def make_app(args: argparse.Namespace, opts: PlayOptions, data: Path) -> RockyAp
             return DevSession(opts.story, opts.packs, installed_dir(args), start)
 
         return DevApp(factory, seed=seed, data_dir=data)
+    from ..engine.peek import peek_heading
+
+    heading = peek_heading(opts.story)  # the title on the first frame, before the load
     if opts.speedrun:
         from ..tui.speedrun import SpeedrunApp
 
         return SpeedrunApp(
-            speedrun.speedrun_factory(opts, data), loader=loader, seed=opts.seed, data_dir=data
+            speedrun.speedrun_factory(opts, data),
+            loader=loader,
+            seed=opts.seed,
+            data_dir=data,
+            heading=heading,
         )
     from ..tui.app import RockyApp
 
@@ -205,4 +212,6 @@ def make_app(args: argparse.Namespace, opts: PlayOptions, data: Path) -> RockyAp
     if opts.from_scene or opts.sets:
         story = _load(args)
         start = _start(story, opts)
-    return RockyApp(loader=loader, story=story, seed=opts.seed, data_dir=data, start=start)
+    return RockyApp(
+        loader=loader, story=story, seed=opts.seed, data_dir=data, start=start, heading=heading
+    )

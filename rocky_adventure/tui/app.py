@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..game.session import Session
     from .dialogs import Slots
 
+from ..engine.peek import Heading, peek_heading
 from ..game.files import Writer, free_path
 from ..game.lock import DataDirBusy, DataDirLock
 from ..game.saves import AUTOSAVE, SaveError, format_play_time
@@ -56,17 +57,24 @@ class RockyApp(App[int]):
         monotonic: Callable[[], float] = time.monotonic,
         motion: bool = True,
         start: Start | None = None,
+        heading: Heading | None = None,
     ) -> None:
         """`loader` loads the story in a thread after the first frame (the
         CLI passes one that calls engine.load_story with the command's
         story, packs and cache options; the default loads the bundled story
         and the packs installed in `data_dir`); `story` skips loading
         (tests); `data_dir` None keeps nothing on disk; `clock`/`monotonic`
-        and motion=False freeze time for snapshots."""
+        and motion=False freeze time for snapshots. `heading` is the story's
+        title and author peeked from its manifest (engine/peek.py), shown on
+        the first frame while the story loads (default: the bundled story's,
+        when the app loads it itself)."""
         super().__init__()
         install_terminal_boundary()  # every string shown passes terminal_safe (tui/safe.py)
         self.loader = loader
         self.start = start  # an engine.start.Start: --from/--set
+        if heading is None and loader is None and story is None:
+            heading = peek_heading(None)
+        self.heading = heading
         self.story = story
         self.seed = seed
         self.data_dir = Path(data_dir) if data_dir is not None else None
@@ -89,7 +97,7 @@ class RockyApp(App[int]):
         )
 
     def get_default_screen(self) -> Screen:
-        return TitleScreen(lambda: self.story, self.continue_summary)
+        return TitleScreen(lambda: self.story, self.continue_summary, self.heading)
 
     # -- loading the story
     def on_mount(self) -> None:

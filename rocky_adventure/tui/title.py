@@ -17,6 +17,7 @@ from .base import SizeAware
 
 if TYPE_CHECKING:
     from ..engine import Story
+    from ..engine.peek import Heading
     from .app import RockyApp
 
 # The museum steps at dawn, and somebody at the top with both arms up.
@@ -61,7 +62,9 @@ def menu_option(action: str, label: str, key: str, disabled: bool = False) -> Op
 
 class TitleScreen(SizeAware, Screen[None]):
     """The title and the menu. `story()` is the story once it has loaded
-    (None before); `summary()` is the line about the game Continue resumes."""
+    (None before); `summary()` is the line about the game Continue resumes;
+    `heading` the title and author peeked from the manifest, shown until the
+    story has loaded (None: nothing until then)."""
 
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     BINDINGS = [
@@ -73,10 +76,16 @@ class TitleScreen(SizeAware, Screen[None]):
         Binding("f1,question_mark", "app.help", "Help"),
     ]
 
-    def __init__(self, story: Callable[[], Story | None], summary: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        story: Callable[[], Story | None],
+        summary: Callable[[], str],
+        heading: Heading | None = None,
+    ) -> None:
         super().__init__()
         self.story = story
         self.summary = summary
+        self.heading = heading
 
     @property
     def rocky(self) -> RockyApp:
@@ -87,8 +96,8 @@ class TitleScreen(SizeAware, Screen[None]):
         with Vertical(id="title-box"):
             with Center(id="art-row"):
                 yield Static(art(), id="art")
-            yield Static(Content(""), id="story-title")
-            yield Static(Content(""), id="byline")
+            yield Static(self._title(self.heading), id="story-title")
+            yield Static(self._byline(self.heading), id="byline")
             with Center():
                 yield OptionList(*(menu_option(*m) for m in MENU), id="menu")
             yield Static(Content(""), id="continue-info")
@@ -122,10 +131,8 @@ class TitleScreen(SizeAware, Screen[None]):
         if story is None:
             self.set_timer(0.4, self._still_loading)
             return
-        title.update(Content.styled(story.title, "bold $accent"))
-        byline.update(
-            Content.styled(f"by {story.author}", "$text-muted") if story.author else Content("")
-        )
+        title.update(self._title(story))
+        byline.update(self._byline(story))
         summary = self.summary()
         if summary:
             menu.enable_option("continue_game")
@@ -134,6 +141,16 @@ class TitleScreen(SizeAware, Screen[None]):
             menu.disable_option("continue_game")
             info.update(Content(""))
 
+    @staticmethod
+    def _title(story: Story | Heading | None) -> Content:
+        return Content.styled(story.title, "bold $accent") if story else Content("")
+
+    @staticmethod
+    def _byline(story: Story | Heading | None) -> Content:
+        if story is None or not story.author:
+            return Content("")
+        return Content.styled(f"by {story.author}", "$text-muted")
+
     def say(self, message: str) -> None:
         """A short notice in the line under the menu (a toast would cover
         the menu at 80x24); the next refresh puts the Continue line back."""
@@ -141,7 +158,8 @@ class TitleScreen(SizeAware, Screen[None]):
 
     def _still_loading(self) -> None:
         if self.story() is None:
-            self.query_one("#story-title", Static).update(
+            where = "#continue-info" if self.heading else "#story-title"
+            self.query_one(where, Static).update(
                 Content.styled("loading the story\u2026", "$text-muted")
             )
 

@@ -231,3 +231,34 @@ async def test_story_text_can_be_selected_and_copied(make_app):
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert "Snow on the steps" in app.clipboard and "[" not in app.clipboard
+
+
+async def test_the_title_is_on_the_first_frame_while_the_story_loads(starter, make_app):
+    """The title screen names the story before the (slow) load finishes, from
+    the manifest alone, then shows the loaded story's own title."""
+    import threading
+    from pathlib import Path
+
+    from rocky_adventure.engine.peek import peek_heading
+
+    starter_dir = Path(__file__).resolve().parents[2] / "examples" / "starter"
+    release = threading.Event()
+
+    def slow_load():
+        release.wait(10)
+        return starter
+
+    app = make_app(story=None, loader=slow_load, heading=peek_heading(starter_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, TitleScreen)
+        assert app.story is None
+        assert "The Starter Gym" in shown_text(screen.query_one("#story-title"))
+        assert "by The rocky-adventure developers" in shown_text(screen.query_one("#byline"))
+        release.set()
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if app.story is not None:
+                break
+        assert app.story is starter
+        assert "The Starter Gym" in shown_text(screen.query_one("#story-title"))
