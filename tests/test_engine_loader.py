@@ -253,3 +253,60 @@ def test_lint_levels_need_lint_codes(make_story):
         make_story(GOOD, manifest=MANIFEST + "lints: {RA105: ignore}\n"), cache=False
     )
     assert story.lint_levels == {"RA105": "ignore"}
+
+
+# -- display: sidebar bars with `when:` (issue 15); endings' hint and world -----------
+
+SIDEBAR = (
+    MANIFEST
+    + """\
+  - {id: other, title: Other, hint: "Take the long way.", world: The long way, epilogue: Bye.}
+display:
+  sidebar:
+    - n
+    - {var: n, when: "b > 0 and not flag"}
+"""
+)
+
+
+def test_sidebar_bars_with_when_and_endings_with_hint_and_world(make_story, tmp_path):
+    root = make_story(GOOD, manifest=SIDEBAR)
+    story = load_story(root, cache=False)
+    bars = story.display.sidebar_bars
+    assert story.display.sidebar == ("n", "n")
+    assert bars[0].when is None and bars[1].when is not None
+    start = new_game(story, 1)
+    assert bars[1].when.fn(start) is False  # scene b not entered yet
+    from rocky_adventure.engine import choose
+
+    assert bars[1].when.fn(choose(story, start, "go")) is True
+    other = story.endings["other"]
+    assert (other.hint, other.world) == ("Take the long way.", "The long way")
+    assert (story.endings["end"].hint, story.endings["end"].world) == (None, None)
+    # the load cache keeps them (and a stale cache format is never read)
+    cached = load_story(root, cache_dir=tmp_path / "cache")
+    again = load_story(root, cache_dir=tmp_path / "cache")
+    for s in (cached, again):
+        assert [(b.var, b.when is None) for b in s.display.sidebar_bars] == [
+            ("n", True),
+            ("n", False),
+        ]
+        assert s.endings["other"].world == "The long way"
+
+
+@pytest.mark.parametrize(
+    "bar, col, message",
+    [
+        ('{var: n, when: "n +"}', 23, "a sidebar bar's 'when': invalid expression"),
+        ("{var: n, when: n}", 22, "a sidebar bar's 'when' must be true/false"),
+        ("{var: nope, when: flag}", 7, "unknown variable 'nope'"),
+        ("{var: name}", 7, "sidebar bar 'name' must be an int variable with min and max"),
+        ("{var: n, if: flag}", 16, "unknown key 'if' in bar"),
+        ("{when: flag}", 7, "bar is missing the required key 'var'"),
+    ],
+)
+def test_a_bad_sidebar_bar_is_a_located_error(make_story, bar, col, message):
+    manifest = MANIFEST + f"display:\n  sidebar:\n    - {bar}\n"
+    errors = errors_of(make_story(GOOD, manifest=manifest))
+    assert len(errors) == 1, errors
+    assert f"story.yaml:15:{col}: error: {message}" in errors[0], errors[0]

@@ -61,7 +61,8 @@ def test_piping_choices_plays_to_the_ending(tmp_path):
         "THE END: Champion of the Gym\n\n"
         "They pin a photograph of you behind the counter, between the calendar and the fire "
         "extinguisher. Mickey tells everybody it was all technique.\n\n"
-        "Endings gallery: a new ending; 1 of 4 found."  # recorded under --data-dir, as the TUI
+        "Endings gallery: a new ending; 1 of 4 found.\n\n"  # recorded under --data-dir
+        "1. Play again\n2. See the endings\n3. Quit\n>"  # the ending's menu; input ends there
     )
     assert "\x1b" not in out  # no colours, no escape codes
 

@@ -128,16 +128,17 @@ def test_changed_values_are_said_as_text(story):
 def test_an_ending_in_plain_mode_is_recorded_in_the_gallery(story, tmp_path):
     code, out, _ = play(story, TO_THE_ENDING, tmp_path)
     assert code == 0
-    assert out.rstrip().endswith("Endings gallery: a new ending; 1 of 4 found.")
+    assert "Endings gallery: a new ending; 1 of 4 found.\n\n1. Play again\n" in out
     gallery = tui_storage(story, tmp_path).load_gallery()
     assert list(gallery) == ["champion"] and gallery["champion"]["times"] == 1
     code, out, _ = play(story, TO_THE_ENDING + "", tmp_path)
-    assert out.rstrip().endswith("Endings gallery: found before; 1 of 4 found.")
+    assert "Endings gallery: found before; 1 of 4 found.\n" in out
     assert tui_storage(story, tmp_path).load_gallery()["champion"]["times"] == 2
     code, out, _ = play(story, ":endings\n", tmp_path)
     assert (
-        "Endings gallery: 1 of 4 found.\nChampion of the Gym (reached 2 times)\n3 not found yet."
-        in out
+        "Endings gallery: 1 of 4 found.\nThe Gym: 0 of 1 found.\n"
+        "  Not found yet: An ending in The Gym.\nThe Bout: 1 of 3 found.\n"
+        "  Champion of the Gym (The Bout, reached 2 times)\n" in out
     )
 
 
@@ -191,7 +192,13 @@ def test_quit_stops_and_keeps_the_autosave(story, tmp_path):
     code, out, err = play(story, "1\n:quit\n2\n", tmp_path)
     assert code == 2
     assert "> 2" not in out  # nothing read after :quit
-    assert "the story stopped at 'The Locker Room'" in err
+    assert "You quit before an ending: the story stopped at 'The Locker Room'" in err
+    autosave = tmp_path / "stories" / story.id / "saves" / "autosave.json"
+    assert (
+        f"> :quit\nGoodbye. The game is autosaved in {autosave}: next time, type :continue" in out
+    )
+    code, out, err = play(story, "1\n", tmp_path)  # input ended: no goodbye, as before
+    assert "Goodbye" not in out and "Input ended before an ending" in err
     assert tui_storage(story, tmp_path).load_save(story, "autosave").state.turns == 1
 
 
@@ -258,3 +265,76 @@ async def test_the_tui_continues_and_loads_what_plain_mode_saved(story, tmp_path
         app.load_slot(slot_for_name("warm"))
         await pilot.pause()
         assert app.session.state.turns == 2 and app.session.values()["stamina"] == 7
+
+
+# -- the ending's menu (issue 15) -------------------------------------------------------
+
+
+def test_the_ending_offers_play_again_the_endings_and_quit(story, tmp_path):
+    code, out, _ = play(story, TO_THE_ENDING + "2\n3\n", tmp_path)
+    assert code == 0
+    menu = "1. Play again\n2. See the endings\n3. Quit\n> "
+    assert f"1 of 4 found.\n\n{menu}2\n\nEndings gallery: 1 of 4 found.\n" in out
+    assert out.count(menu) == 2  # again after the endings
+    assert out.rstrip().endswith(
+        f"{menu}3\n\nGoodbye. The endings you found stay in the gallery (:endings here, or "
+        f"Endings on the game's title screen), under {tmp_path / 'stories' / story.id}."
+    )
+    # play again: a new game with the same --seed, over the same gallery
+    code, out, _ = play(story, TO_THE_ENDING + "1\n" + TO_THE_ENDING, tmp_path)
+    assert code == 0 and "> 1\n\nA new game. Seed 7.\n\n== The Gym ==" in out
+    assert out.count("THE END: Champion of the Gym") == 2
+    assert tui_storage(story, tmp_path).load_gallery()["champion"]["times"] == 3
+    # a number that is not on the menu, then :undo: the game goes on from before the ending
+    code, out, _ = play(story, TO_THE_ENDING + "4\n:undo\n", tmp_path)
+    assert code == 2 and "> 4\nType a number from 1 to 3.\n> :undo\nWent back one choice." in out
+
+
+SIDEBAR_STORY = {
+    "story.yaml": """\
+format: 1
+id: bars
+title: Bars
+start: a
+variables:
+  heart: {type: int, default: 3, min: 0, max: 10, label: Heart}
+  power: {type: int, default: 2, min: 0, max: 10, label: Power}
+chapters:
+  - {id: one, title: One}
+endings:
+  - {id: end, title: The End, epilogue: Bye.}
+display:
+  sidebar:
+    - heart
+    - {var: power, when: "b > 0"}
+""",
+    "scenes.yaml": """\
+chapter: one
+scenes:
+  - id: a
+    text: Here.
+    choices:
+      - {id: go, text: Go, add: {power: 1}, to: b}
+  - id: b
+    text: There.
+    choices:
+      - {id: end, text: End, add: {heart: 1}, to: c}
+  - id: c
+    text: Done.
+    ending: end
+""",
+}
+
+
+def test_plain_mode_says_only_the_sidebar_values_that_show(tmp_path):
+    from helpers import write_story
+
+    bars = load_story(write_story(tmp_path / "bars", SIDEBAR_STORY), cache=False)
+    code, out, _ = play(bars, ":stats\n1\n:stats\n1\n")
+    assert code == 0
+    first, second = out.split("> :stats\n")[1:]
+    assert first.split(">")[0].endswith("Heart 3\n")  # Power does not show in scene a
+    assert out.count("Power 2") == 0  # its change was never said while it was hidden
+    assert "> 1\n\nNow shown: Power 3\n\nThere." in out
+    assert "Heart 3, Power 3\n>" in second
+    assert "Heart 3 -> 4\n" in out

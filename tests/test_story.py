@@ -135,3 +135,25 @@ def test_story_ships_in_the_wheel(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) >= 120
+
+
+def test_every_ending_has_its_own_hint_and_the_worlds_hold(story):
+    """The gallery's hints (issue 15) are distinct, and an ending said to be
+    in one world is never reached in the other: 400 random games."""
+    import random
+
+    from rocky_adventure.engine import available_choices, choose, new_game
+
+    hints = [e.hint for e in story.endings.values()]
+    assert all(hints) and len(set(hints)) == len(hints)
+    worlds = {e.world for e in story.endings.values()}
+    assert worlds == {"The towel thrown", "The towel held", None}
+    alive_in = {"The towel thrown": True, "The towel held": False}
+    for seed in range(400):
+        rnd = random.Random(seed)
+        st = new_game(story, seed)
+        while st.ending is None:
+            st = choose(story, st, rnd.choice(available_choices(story, st)).id)
+        world = story.endings[st.ending].world
+        if world is not None:
+            assert st.var(story, "apollo_alive") is alive_in[world], (seed, st.ending)

@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import balance, check, play, speedrun, tools
+from . import balance, check, play, serve, speedrun, tools
 from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Command, CommandError
 
 __all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "Command", "build_parser", "main"]
@@ -55,6 +55,7 @@ def _mark_dirs(parser: argparse.ArgumentParser, complete: object) -> None:
 
 COMMANDS: tuple[Command, ...] = (
     Command("play", play.HELP, play.EXAMPLE, play.setup, play.run),
+    Command("serve", serve.HELP, serve.EXAMPLE, serve.setup, serve.run),
     Command("check", check.CHECK_HELP, check.CHECK_EXAMPLE, check.setup_check, check.run_check),
     Command("stats", check.STATS_HELP, check.STATS_EXAMPLE, check.setup_stats, check.run_stats),
     Command(
@@ -83,7 +84,9 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with `only`, of that one command alone
+    (what `_run` builds when the command line can only mean that one)."""
     # --data-dir, --verbose and --version are declared once, here, and work
     # before or after the command.
     common = argparse.ArgumentParser(add_help=False)
@@ -111,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for c in COMMANDS:
+        if only is not None and c.name != only:
+            continue
         p = sub.add_parser(
             c.name,
             help=c.help,
@@ -138,8 +143,28 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = out, err
 
 
+def parser_for(argv: list[str]) -> str | None:
+    """The one command `argv` can only mean, when that is the game: "play"
+    for no command or `play`, asking for no help. None otherwise, and the
+    whole parser is built. The game's start-up then builds one sub-parser,
+    not one for every command (a few milliseconds before the title screen).
+    Only the global options are read here; anything unexpected before the
+    command (an unknown or abbreviated option, `--`) gets the whole parser,
+    so argparse decides and reports exactly as it always does."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--data-dir":
+            i += 2
+        elif arg.startswith("--data-dir=") or arg == "--verbose":
+            i += 1
+        else:
+            return "play" if arg == "play" else None
+    return "play"
+
+
 def _run(argv: list[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(only=parser_for(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     func = getattr(args, "func", None) or DEFAULT_COMMAND
     try:

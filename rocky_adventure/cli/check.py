@@ -111,19 +111,12 @@ def run_check(args: argparse.Namespace) -> int:
                 print(f"{name}: {n} error{'s' if n != 1 else ''}")
             continue
         warn_skipped(story)
+        from ..tools.check import story_diagnostics
         from .tools import start_from_args
 
-        findings = L.lint(story, budget, start=start_from_args(story, args, "check"))
-        if story.packs:  # a pack's `lints:` are for its own files (engine/packs.py)
-            from ..engine.packs import lint_levels_for
-
-            diags = [
-                x
-                for d in findings
-                for x in L.apply_levels([d], lint_levels_for(story, d.file), overrides, args.strict)
-            ]
-        else:
-            diags = L.apply_levels(findings, story.lint_levels, overrides, args.strict)
+        diags = story_diagnostics(
+            story, budget, overrides, args.strict, start=start_from_args(story, args, "check")
+        )
         c = counts(diags)
         failed = failed or c["error"] > 0
         packs = [{"name": p.name, "version": p.version, "title": p.title} for p in story.packs]

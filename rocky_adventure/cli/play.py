@@ -12,6 +12,7 @@ PlayOptions.from_args reads each one with its default.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
@@ -26,6 +27,7 @@ from .common import (
     installed_dir,
     load_error_lines,
     load_from_args,
+    report_crash,
     seed_arg,
     start_args,
     story_args,
@@ -65,6 +67,8 @@ def setup(p: argparse.ArgumentParser) -> None:
     )
     start_args(g, "the game")
     speedrun.play_arguments(p)
+    # what `rocky-adventure serve` runs for each browser visitor (cli/serve.py)
+    p.add_argument("--web", action="store_true", help=argparse.SUPPRESS)
 
 
 @dataclass
@@ -85,6 +89,7 @@ class PlayOptions:
     dev: bool = False
     from_scene: str | None = None
     sets: list[str] = field(default_factory=list)
+    web: bool = False
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> PlayOptions:
@@ -154,8 +159,17 @@ def _start(story: Story | None, opts: PlayOptions) -> Start | None:
         raise CommandError(f"rocky-adventure play: {e}", code=EXIT_USAGE) from None
 
 
+# The driver textual-serve runs its child apps with (textual_serve/app_service.py):
+# their stdin and stdout are pipes carrying the browser's keys and frames.
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
+
+
+def under_web_driver() -> bool:
+    return os.environ.get("TEXTUAL_DRIVER") == WEB_DRIVER
+
+
 def run_game(args: argparse.Namespace, opts: PlayOptions, data: Path) -> int:
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
+    if not under_web_driver() and (not sys.stdout.isatty() or not sys.stdin.isatty()):
         raise CommandError(
             "rocky-adventure: the game needs a terminal; for pipes and scripts use "
             "`rocky-adventure play --plain`",
@@ -166,6 +180,9 @@ def run_game(args: argparse.Namespace, opts: PlayOptions, data: Path) -> int:
         app.run()
     finally:
         app.writer.flush()  # the last autosave, if the app ended some other way than quitting
+    if app.crash is not None:  # Textual ended the app on an exception: a crash log, one line
+        report_crash(app.crash, args)
+        return EXIT_ERROR
     if app.load_error is not None or app.load_message:
         lines = load_error_lines(app.load_error)[:-1] if app.load_error is not None else []
         if app.load_message:
@@ -213,5 +230,11 @@ def make_app(args: argparse.Namespace, opts: PlayOptions, data: Path) -> RockyAp
         story = _load(args)
         start = _start(story, opts)
     return RockyApp(
-        loader=loader, story=story, seed=opts.seed, data_dir=data, start=start, heading=heading
+        loader=loader,
+        story=story,
+        seed=opts.seed,
+        data_dir=data,
+        start=start,
+        heading=heading,
+        web=opts.web,
     )

@@ -289,9 +289,9 @@ def play_arguments(p) -> None:
 
 def check_speedrun_options(opts) -> str | None:
     """A usage problem with the speedrun options, or None."""
-    from ..speedrun.livesplit import parse_address
-
     if opts.livesplit:
+        from ..speedrun.livesplit import parse_address  # (only then: the game's start-up)
+
         try:
             parse_address(opts.livesplit)
         except ValueError as e:

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 _PathLike = str | os.PathLike[str]
 
-CACHE_FORMAT = 3  # 2: equal values stored once (see shared); 3: Variable.shown
+CACHE_FORMAT = 4  # 2: equal values stored once (see shared); 3: Variable.shown;
+# 4: Display.sidebar_bars (with `when`), Ending.hint and Ending.world
 _MAGIC = b"RAC1"
 _TEMP_PREFIX, _TEMP_SUFFIX = ".tmp-", ".pickle"  # an entry being written
 STALE_TEMP_SECONDS = 300.0  # a temp file older than this was left by a writer that was killed
@@ -303,7 +304,15 @@ _FIELDS: dict[str, dict[str, int]] = {
         "shown": BOOL,
     },
     "Chapter": {"id": STR, "title": STR, "index": INT, **_AT},
-    "Ending": {"id": STR, "title": STR, "epilogue": TEXT, **_AT, "tags": STRS},
+    "Ending": {
+        "id": STR,
+        "title": STR,
+        "epilogue": TEXT,
+        **_AT,
+        "tags": STRS,
+        "hint": STR_OR_NONE,
+        "world": STR_OR_NONE,
+    },
     "Effect": {
         "op": STR,
         "var": INT,
@@ -340,7 +349,12 @@ _FIELDS: dict[str, dict[str, int]] = {
         "by_id": DICT,
     },
     "HudBar": {"var": STR, "when": COND},
-    "Display": {"sidebar": STRS, "hud_when": COND, "hud_round": STR_OR_NONE, "hud_bars": TUPLE},
+    "Display": {
+        "sidebar_bars": TUPLE,
+        "hud_when": COND,
+        "hud_round": STR_OR_NONE,
+        "hud_bars": TUPLE,
+    },
     "Rule": {
         "when": COND,
         "chapter": STR_OR_NONE,
@@ -671,14 +685,13 @@ class _Check:
         if type(d) is not self.model.Display:
             raise _Unsound
         c = self.table("Display", (d,))
-        sidebar, hud_round = c["sidebar"][0], c["hud_round"][0]
-        if not set(sidebar) <= self.bar_vars:
-            raise _Unsound
+        hud_round = c["hud_round"][0]
         if hud_round is not None and hud_round not in self.int_vars:
             raise _Unsound
-        b = self.table("HudBar", c["hud_bars"][0])
-        if not set(b["var"]) <= self.bar_vars:
-            raise _Unsound
+        for bars in (c["sidebar_bars"][0], c["hud_bars"][0]):
+            b = self.table("HudBar", bars)
+            if not set(b["var"]) <= self.bar_vars:
+                raise _Unsound
 
     def policies(self, policies: Any, targets: Any) -> None:
         """The ways to play (`policies:`) and the balance targets: what they

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schema import Bool, Either, Field, Id, Int, List, Map, Obj, Ref, Scalar, Str
+from .schema import Bool, Either, Enum, Field, Id, Int, IntEnum, List, Map, Obj, Ref, Scalar, Str
 
 FORMAT_VERSION = 1
+FORMAT = IntEnum((FORMAT_VERSION,))  # the loader reads any number, to say which it supports
+
+# The fixed sets of words of the format: the JSON Schema lists them as enums.
+VARIABLE_TYPES = ("int", "bool", "str")
+POLICY_FALLBACKS = ("random", "first", "last")
+LINT_LEVELS = ("error", "warning", "info", "ignore")
 
 _EFFECT_DOC = "variables and the values or expressions to {}"
 EFFECTS = {
@@ -67,9 +73,7 @@ SCENE = Obj(
 VARIABLE = Obj(
     "variable",
     {
-        "type": Field(
-            Str(pattern=r"^(int|bool|str)$", what="int, bool or str"), True, "int, bool or str"
-        ),
+        "type": Field(Enum(VARIABLE_TYPES), True, "int, bool or str"),
         "default": Field(Scalar(what="a value"), True, "the starting value"),
         "min": Field(Int(), doc="the smallest value (int only); changes are clamped"),
         "max": Field(Int(), doc="the largest value (int only); changes are clamped"),
@@ -99,10 +103,20 @@ ENDING = Obj(
         "tags": Field(
             List(Id()), doc="words that group endings for `balance`, e.g. [win] or [loss, death]"
         ),
+        "hint": Field(
+            Str(),
+            doc="what the endings gallery says of the ending until it is found: a clue, "
+            "not the ending",
+        ),
+        "world": Field(
+            Str(),
+            doc="the gallery groups endings by world (the story's big split, e.g. what a "
+            "choice early on made of it); endings without one are in every world",
+        ),
     },
 )
 
-HUD_BAR = Either(
+BAR = Either(
     scalar=Id(),
     mapping=Obj(
         "bar",
@@ -117,7 +131,9 @@ DISPLAY = Obj(
     "display",
     {
         "sidebar": Field(
-            List(Id()), doc="int variables (with min and max) shown as bars beside the text"
+            List(BAR),
+            doc="int variables (with min and max) shown as bars beside the text; a bar "
+            "with `when` shows only while its condition is true",
         ),
         "hud": Field(
             Obj(
@@ -127,7 +143,7 @@ DISPLAY = Obj(
                         Scalar(what="a condition"), doc="the HUD shows while this is true"
                     ),
                     "round": Field(Id(), doc="an int variable: the round"),
-                    "bars": Field(List(HUD_BAR), doc="variables drawn as bars"),
+                    "bars": Field(List(BAR), doc="variables drawn as bars"),
                 },
             ),
             doc="a fight HUD",
@@ -166,7 +182,7 @@ POLICY = Obj(
     {
         "description": Field(Str(), doc="how this policy plays, for the report"),
         "fallback": Field(
-            Str(pattern=r"^(random|first|last)$", what="random, first or last"),
+            Enum(POLICY_FALLBACKS),
             doc="what it takes where no rule applies: random (the default), first or last",
         ),
         "rules": Field(List(POLICY_RULE), doc="tried in order; the first that applies decides"),
@@ -209,12 +225,12 @@ BALANCE_TARGET = Obj(
     one_of=(("tag", "ending"),),
 )
 
-LINT_LEVEL = Str(pattern=r"^(error|warning|info|ignore)$", what="error, warning, info or ignore")
+LINT_LEVEL = Enum(LINT_LEVELS)
 
 MANIFEST = Obj(
     "manifest",
     {
-        "format": Field(Int(), True, "the format version: 1"),
+        "format": Field(FORMAT, True, "the format version: 1"),
         "id": Field(
             Str(
                 pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$",
@@ -282,7 +298,7 @@ HOOK = Obj(
 PACK_MANIFEST = Obj(
     "pack manifest",
     {
-        "format": Field(Int(), True, "the format version: 1"),
+        "format": Field(FORMAT, True, "the format version: 1"),
         "name": Field(
             Id(), True, "the pack's id: its scenes, variables and endings are named name.id"
         ),

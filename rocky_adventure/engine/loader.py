@@ -245,7 +245,17 @@ class _Builder:
                 )
                 continue
             epi = self.template(file, ev["epilogue"])
-            endings[eid] = Ending(eid, ev["title"], epi, file, e.line, e.col, tags_of(ev))
+            endings[eid] = Ending(
+                eid,
+                ev["title"],
+                epi,
+                file,
+                e.line,
+                e.col,
+                tags_of(ev),
+                ev.get("hint"),
+                ev.get("world"),
+            )
 
         scenes: dict[str, Scene] = {}
         for file, default_chapter, s in scene_defs:
@@ -743,11 +753,20 @@ class _Builder:
                 return False
             return True
 
+        def bar(b: str | Fields, line: int, col: int, what: str) -> HudBar | None:
+            """A bar written `name` or `{var: name, when: condition}`."""
+            if isinstance(b, str):
+                return HudBar(b, None) if bar_var(b, line, col, what) else None
+            bv = b.values
+            when = self.expr(file, bv["when"], BOOL, f"a {what}'s 'when'") if "when" in bv else None
+            return HudBar(bv["var"], when) if bar_var(bv["var"], b.line, b.col, what) else None
+
         sidebar = []
-        for name in v.get("sidebar", ()):
+        for b in v.get("sidebar", ()):
             line, col = f.at("sidebar")
-            if bar_var(name, line, col, "sidebar variable"):
-                sidebar.append(name)
+            sb = bar(b, line, col, "sidebar bar")
+            if sb is not None:
+                sidebar.append(sb)
         hud_when = hud_round = None
         bars: list[HudBar] = []
         hud = v.get("hud")
@@ -772,18 +791,9 @@ class _Builder:
                     hud_round = hv["round"]
             for b in hv.get("bars", ()):
                 line, col = hud.at("bars")
-                if isinstance(b, str):
-                    if bar_var(b, line, col, "HUD bar"):
-                        bars.append(HudBar(b, None))
-                else:
-                    bv = b.values
-                    when = (
-                        self.expr(file, bv["when"], BOOL, "a HUD bar's 'when'")
-                        if "when" in bv
-                        else None
-                    )
-                    if bar_var(bv["var"], b.line, b.col, "HUD bar"):
-                        bars.append(HudBar(bv["var"], when))
+                hb = bar(b, line, col, "HUD bar")
+                if hb is not None:
+                    bars.append(hb)
         return Display(tuple(sidebar), hud_when, hud_round, tuple(bars))
 
     # -- policies and balance targets (rocky-adventure balance) --------

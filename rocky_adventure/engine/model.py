@@ -46,6 +46,8 @@ class Ending(NamedTuple):
     line: int
     col: int
     tags: tuple[str, ...] = ()  # words that group endings for `balance` (win, death, ...)
+    hint: str | None = None  # the gallery's clue while it is not found
+    world: str | None = None  # the gallery's group (None: in every world)
 
 
 class Effect(NamedTuple):
@@ -107,15 +109,22 @@ class Scene(NamedTuple):
 
 
 class HudBar(NamedTuple):
+    """A bar of the HUD or of the sidebar: shown while `when` holds (None: always)."""
+
     var: str
     when: Expr | None
 
 
 class Display(NamedTuple):
-    sidebar: tuple[str, ...] = ()
+    sidebar_bars: tuple[HudBar, ...] = ()
     hud_when: Expr | None = None
     hud_round: str | None = None
     hud_bars: tuple[HudBar, ...] = ()
+
+    @property
+    def sidebar(self) -> tuple[str, ...]:
+        """The names of every sidebar bar, whether it shows now or not."""
+        return tuple(b.var for b in self.sidebar_bars)
 
 
 class Rule(NamedTuple):

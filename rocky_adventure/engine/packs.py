@@ -397,6 +397,8 @@ class _PackBuilder(_Builder):
                 e.line,
                 e.col,
                 tags_of(e.values),  # (tags are shared words, never qualified: win is win)
+                e.values.get("hint"),
+                e.values.get("world"),
             )
         chapter_ids = {c.id for c in chapters}
         scenes = dict(story.scenes)

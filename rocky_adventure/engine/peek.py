@@ -77,7 +77,7 @@ def _scalar(raw: bytes) -> str | None:
             return None  # escapes: the loader's job
         if text[0] == "'" and "'" in inner:
             return None  # '' inside single quotes
-        return inner.strip() or None
+        return inner or None
     if _PLAIN.fullmatch(text) is None or ": " in text or text.endswith(":"):
         return None
     return text

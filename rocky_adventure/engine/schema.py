@@ -211,6 +211,19 @@ class Str(_Scalar):
         return self._with_doc(d)
 
 
+class Enum(Str):
+    """One of a fixed set of words (a variable's type, a lint level): the
+    JSON Schema lists them, so an editor completes and checks them."""
+
+    def __init__(self, values: tuple[str, ...], doc: str = ""):
+        what = ", ".join(values[:-1]) + " or " + values[-1] if len(values) > 1 else values[0]
+        super().__init__(doc, "^(" + "|".join(map(re.escape, values)) + ")$", what, control=False)
+        self.values = values
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"type": "string", "enum": list(self.values)})
+
+
 def Id(doc: str = "") -> Str:
     return Str(
         doc, ID_PATTERN, "an id (letters, digits and _, starting with a letter)", control=False
@@ -253,6 +266,18 @@ class Int(_Scalar):
 
     def json(self) -> dict[str, Any]:
         return self._with_doc({"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT})
+
+
+class IntEnum(Int):
+    """A whole number of a fixed set (the format version): the loader reads
+    any whole number, so it can say which versions it supports."""
+
+    def __init__(self, values: tuple[int, ...], doc: str = ""):
+        super().__init__(doc)
+        self.values = values
+
+    def json(self) -> dict[str, Any]:
+        return self._with_doc({"type": "integer", "enum": list(self.values)})
 
 
 class Bool(_Scalar):

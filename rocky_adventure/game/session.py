@@ -23,6 +23,7 @@ from ..engine import (
     new_game,
     scene_text,
 )
+from ..engine.model import HudBar
 from ..engine.replay import replay
 from .readtext import read_key
 from .saves import Loaded, SaveInfo
@@ -321,8 +322,16 @@ class Session:
         return bool(when is not None and when.fn(self.state))
 
     def hud_bars(self) -> list[str]:
+        """The HUD's bars that show now: each one's `when` holds (or it has none)."""
+        return self._showing(self.story.display.hud_bars)
+
+    def sidebar_bars(self) -> list[str]:
+        """The sidebar's bars that show now, the same way."""
+        return self._showing(self.story.display.sidebar_bars)
+
+    def _showing(self, bars: Iterable[HudBar]) -> list[str]:
         st = self.state
-        return [b.var for b in self.story.display.hud_bars if b.when is None or b.when.fn(st)]
+        return [b.var for b in bars if b.when is None or b.when.fn(st)]
 
     # -- read text
     def is_read(self, text: str) -> bool:
@@ -411,7 +420,7 @@ class Session:
 
 def check_playable(story: Story, state: State) -> None:
     """Evaluate everything showing `state` evaluates (its text, its open
-    choices and their text, the epilogue, the HUD's conditions), so a fault
+    choices and their text, the epilogue, the sidebar's and the HUD's conditions), so a fault
     in the story (a division by zero, say) raises StoryRuntimeError, naming
     its file:line:col, before the game moves there: the player stays at the
     last good State and nothing is lost."""
@@ -424,7 +433,7 @@ def check_playable(story: Story, state: State) -> None:
     display = story.display
     if display.hud_when is not None:
         display.hud_when.fn(state)
-    for bar in display.hud_bars:
+    for bar in (*display.sidebar_bars, *display.hud_bars):
         if bar.when is not None:
             bar.when.fn(state)
 

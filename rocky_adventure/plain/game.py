@@ -18,6 +18,7 @@ from typing import TextIO
 
 from ..engine.diagnostics import StoryRuntimeError
 from ..engine.safe import CONTROL as CONTROL_CHARS
+from ..game.endings import gallery_groups, outcome
 from ..game.saves import SaveError, SaveInfo, format_play_time, slot_for_name
 from ..game.session import Session, check_playable
 from ..game.storage import Storage
@@ -58,6 +59,7 @@ class PlainGame:
         self.err = stderr
         self.width = width
         self.echo = not _isatty(stdin)
+        self.quit_typed = False  # the player typed :quit (or q), rather than input ending
 
     def say(self, text: str = "") -> None:
         if self.width and text:
@@ -102,11 +104,13 @@ class PlainGame:
             if answer.isdigit() and 1 <= int(answer) <= n:
                 return int(answer)
             if answer.lower() in ("q", "quit", "exit"):
+                self.quit_typed = True
                 return None
             if answer.startswith(":"):
                 name, _, arg = answer[1:].strip().partition(" ")
                 outcome = self.command(name.lower(), arg.strip())
                 if outcome is QUIT:
+                    self.quit_typed = True
                     return None
                 if outcome is REDRAW:
                     raise Redrawn
@@ -230,8 +234,9 @@ class PlainGame:
         scene = self.story.scenes[state.scene]
         where = f"'{scene.title}' (scene {scene.id})" if scene.title else f"scene {scene.id}"
         n = state.turns
+        why = "You quit" if self.quit_typed else "Input ended"
         print(
-            f"Input ended before an ending: the story stopped at {where} in "
+            f"{why} before an ending: the story stopped at {where} in "
             f"{chapter_title(self.story, state.scene)}, after {n} choice{'s' if n != 1 else ''} "
             f"(seed {self.seed}).",
             file=self.err,
@@ -265,11 +270,16 @@ class SessionPlainGame(PlainGame):
         width: int | None = None,
         storage: Storage | None = None,
         start_state=None,
+        again_seed: int | None = None,
     ):
+        """`again_seed`: the seed of a game played again after an ending
+        (the one given with --seed; None: a new random seed each time)."""
         from ..engine import new_game
 
         super().__init__(story, seed, stdin, stdout, stderr, width)
         self.storage = storage
+        self.start_state = start_state
+        self.again_seed = again_seed
         first = start_state if start_state is not None else new_game(story, seed)
         # no autosave before the first choice: the autosave of an earlier game
         # stays there for :continue until this game makes a choice
@@ -305,16 +315,81 @@ class SessionPlainGame(PlainGame):
         self.report_write_errors()
         return new
 
+    ENDING_MENU = ("Play again", "See the endings", "Quit")
+
     def after_ending(self, state):
+        """Say what the gallery made of the ending, then offer the ending's
+        menu, as the game does: play again, see the endings, or quit. A new
+        game's first state, the state a command moved to (:undo, :load), or
+        None to stop (Quit, or input ending)."""
         reached = self.session.last_ending
         if reached is not None and self.storage is not None:
             how = "a new ending" if reached.new else "found before"
             self.say(f"Endings gallery: {how}; {reached.found} of {reached.total} found.")
         self.finish()
-        return None
+        while True:
+            self.say()
+            for i, item in enumerate(self.ENDING_MENU, 1):
+                self.say(f"{i}. {item}")
+            try:
+                picked = self.ask(len(self.ENDING_MENU), False)
+            except Redrawn:  # :undo or :load at the ending: play on from there
+                self.session.resume()
+                return self.session.state
+            if picked == 1:
+                return self.play_again()
+            if picked == 2:
+                self.say()
+                self.say_endings()
+                continue
+            if picked == 3 or self.quit_typed:
+                self.say()
+                self.say(self.goodbye(at_ending=True))
+            return None
+
+    def play_again(self):
+        """A new game (from the same --from start, or with the --seed given),
+        over the same storage; its first state."""
+        from ..engine import new_game
+
+        story = self.story
+        first = (
+            self.start_state if self.start_state is not None else new_game(story, self.again_seed)
+        )
+        self.seed = first.seed
+        self.session = Session(story, [first], self.storage)
+        self._said = self.sidebar_values()
+        self._hud_said = self.hud_line()
+        self.say()
+        self.say(f"A new game. Seed {self.seed}.")
+        self.say()
+        return first
+
+    def goodbye(self, at_ending: bool = False) -> str:
+        """What the player is told on quitting: what is kept, and where."""
+        if self.storage is None:
+            return "Goodbye. Nothing is kept: this game has no data dir."
+        if at_ending:
+            return (
+                "Goodbye. The endings you found stay in the gallery (:endings here, or "
+                f"Endings on the game's title screen), under {self.storage.dir}."
+            )
+        if self.session.state.turns == 0 and not self.session.dirty:
+            kept = (
+                " The earlier autosave is still there for :continue."
+                if self.storage.has_autosave()
+                else ""
+            )
+            return f"Goodbye. Nothing to save yet: no choice was made.{kept}"
+        return (
+            f"Goodbye. The game is autosaved in {self.storage.slot_path('autosave')}: next "
+            "time, type :continue, or choose Continue on the game's title screen."
+        )
 
     def stopped(self, state) -> None:
         self.finish()
+        if self.quit_typed:
+            self.say(self.goodbye())
         super().stopped(state)
 
     def finish(self) -> None:
@@ -339,8 +414,9 @@ class SessionPlainGame(PlainGame):
 
     # -- values as text
     def sidebar_values(self) -> dict[str, str]:
-        story, values = self.story, self.session.values()
-        return {name: _value(values[name]) for name in story.display.sidebar if name in values}
+        """The sidebar's values that show here (a bar's `when:` holds), by name."""
+        values = self.session.values()
+        return {name: _value(values[name]) for name in self.session.sidebar_bars()}
 
     def sidebar_line(self) -> str:
         story = self.story
@@ -369,11 +445,17 @@ class SessionPlainGame(PlainGame):
         HUD when it changed; then a blank line."""
         said = False
         now = self.sidebar_values()
+        appeared = []
         for name, value in now.items():
             before = self._said.get(name)
-            if before is not None and before != value:
+            if before is None:
+                appeared.append(f"{self.story.var(name).label or name} {value}")
+            elif before != value:
                 self.say(f"{self.story.var(name).label or name} {before} -> {value}")
                 said = True
+        if appeared:  # bars the story shows from here on (`when:`)
+            self.say("Now shown: " + ", ".join(appeared))
+            said = True
         self._said = now
         hud = self.hud_line()
         if hud != self._hud_said:
@@ -436,15 +518,32 @@ class SessionPlainGame(PlainGame):
             self.say(hud)
 
     def say_endings(self) -> None:
+        """The gallery as the game's page shows it: by world (or chapter), a
+        found ending by its title, a locked one by its hint."""
         gallery = self.storage.load_gallery() if self.storage is not None else {}
         endings = self.story.endings
-        found = [e for e in endings.values() if e.id in gallery]
-        self.say(f"Endings gallery: {len(found)} of {len(endings)} found.")
-        for e in found:
-            times = gallery[e.id].get("times", 0)
-            self.say(f"{e.title} (reached {times} time{'s' if times != 1 else ''})")
-        if len(found) < len(endings):
-            self.say(f"{len(endings) - len(found)} not found yet.")
+        found = sum(1 for e in endings if e in gallery)
+        self.say(f"Endings gallery: {found} of {len(endings)} found.")
+        for group in gallery_groups(self.story, gallery):
+            indent = ""
+            if group.title:
+                self.say(f"{group.title}: {group.found} of {len(group.rows)} found.")
+                indent = "  "
+            for row in group.rows:
+                if row.entry is not None:
+                    times = row.entry.get("times", 0)
+                    where = f"{row.chapter}, " if row.chapter else ""
+                    self.say(
+                        f"{indent}{row.ending.title} ({where}reached {times} "
+                        f"time{'s' if times != 1 else ''})"
+                    )
+                elif row.ending.hint:
+                    what = ", ".join(
+                        x for x in (outcome(row.ending.tags).lower(), row.chapter) if x
+                    )
+                    self.say(f"{indent}Not found yet ({what}): {row.hint}")
+                else:
+                    self.say(f"{indent}Not found yet: {row.hint}")
 
     def say_history(self) -> None:
         passages = self.session.history()
@@ -602,11 +701,12 @@ def run_plain(
     width = None
     if _isatty(stdout):
         width = min(shutil.get_terminal_size((80, 24)).columns - 1, 100)
+    again_seed = seed  # (None: each game played again after an ending gets a new seed)
     if seed is None:
         seed = start_state.seed if start_state is not None else random_seed()
     storage = Storage(data_dir, story.id, Writer()) if data_dir is not None else None
     game = SessionPlainGame(
-        story, seed, stdin, stdout, stderr or sys.stderr, width, storage, start_state
+        story, seed, stdin, stdout, stderr or sys.stderr, width, storage, start_state, again_seed
     )
     try:
         return game.run()

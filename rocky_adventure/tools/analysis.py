@@ -87,10 +87,9 @@ def collect(story: Story) -> Facts:
             use(e, None, "epilogue")
     d = story.display
     use(d.hud_when, None, "display")
-    for b in d.hud_bars:
+    for b in (*d.hud_bars, *d.sidebar_bars):
         use(b.when, None, "display")
         f.display_reads.add(b.var)
-    f.display_reads.update(d.sidebar)
     if d.hud_round:
         f.display_reads.add(d.hud_round)
     # a balance policy's rules read what the player is shown (a variable only they read is read)

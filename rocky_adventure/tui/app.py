@@ -20,19 +20,19 @@ if TYPE_CHECKING:
     from ..engine import Story
     from ..engine.start import Start
     from ..game.session import Session
+    from ..game.storage import Storage
     from .dialogs import Slots
 
 from ..engine.peek import Heading, peek_heading
 from ..game.files import Writer, free_path
 from ..game.lock import DataDirBusy, DataDirLock
-from ..game.saves import AUTOSAVE, SaveError, format_play_time
 from ..game.settings import Settings, load_settings, save_settings
-from ..game.storage import Storage
 from .safe import install as install_terminal_boundary
 from .themes import THEMES, offered_themes
 from .title import TitleScreen
 
 MIN_SIZE = (60, 20)
+WEB_MIN_SIZE = (40, 20)  # in a browser (`rocky-adventure serve`): a phone held upright
 QUICKSAVE = ("quicksave", "Quick save")
 
 
@@ -58,6 +58,7 @@ class RockyApp(App[int]):
         motion: bool = True,
         start: Start | None = None,
         heading: Heading | None = None,
+        web: bool = False,
     ) -> None:
         """`loader` loads the story in a thread after the first frame (the
         CLI passes one that calls engine.load_story with the command's
@@ -67,7 +68,9 @@ class RockyApp(App[int]):
         and motion=False freeze time for snapshots. `heading` is the story's
         title and author peeked from its manifest (engine/peek.py), shown on
         the first frame while the story loads (default: the bundled story's,
-        when the app loads it itself)."""
+        when the app loads it itself). `web`: served in a browser
+        (`rocky-adventure serve`): quitting goes back to the title, and the
+        game plays down to 40 columns."""
         super().__init__()
         install_terminal_boundary()  # every string shown passes terminal_safe (tui/safe.py)
         self.loader = loader
@@ -81,6 +84,9 @@ class RockyApp(App[int]):
         self.clock = clock
         self.monotonic = monotonic
         self.motion = motion  # False: nothing changes on screen by itself (snapshots, benchmarks)
+        self.web = web
+        self.min_size = WEB_MIN_SIZE if web else MIN_SIZE
+        self.crash: BaseException | None = None  # an unexpected error: the CLI writes a crash log
         self.writer = Writer(delay=0.1)  # after the frame that shows the scene
         self.lock = DataDirLock(self.data_dir or Path())
         self.settings = settings or (load_settings(self.data_dir) if self.data_dir else Settings())
@@ -92,9 +98,30 @@ class RockyApp(App[int]):
         self._too_small: Screen | None = None
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = (
+        self.start_theme(
             self.settings.theme if self.settings.theme in self.available_themes else "rocky"
         )
+
+    def start_theme(self, name: str) -> None:
+        """Set the theme before the app runs. Setting App.theme makes Textual
+        re-parse every stylesheet, which costs the first frame a few
+        milliseconds here, where nothing has been parsed yet. A dark theme
+        replacing the dark default needs only what that watcher would change:
+        the value, the app's classes and the CSS variables, which the first
+        parse then uses. A light theme (other ANSI colours) takes the
+        watcher's way."""
+        theme = self.get_theme(name)
+        if theme is None or not (theme.dark and self.current_theme.dark) or self.is_running:
+            self.theme = name
+            return
+        self.set_reactive(App.theme, name)
+        classes = {c: False for c in self.classes if c.startswith("-theme-")}
+        self.update_classes(
+            {**classes, f"-theme-{name}": True, "-dark-mode": True, "-light-mode": False},
+            update=False,
+        )
+        self.stylesheet.set_variables(self.get_css_variables())
+        self.watch_theme(name)
 
     def get_default_screen(self) -> Screen:
         return TitleScreen(lambda: self.story, self.continue_summary, self.heading)
@@ -165,6 +192,8 @@ class RockyApp(App[int]):
                 warning, title="A pack was skipped", severity="warning", timeout=15, markup=False
             )
         if self.data_dir is not None:
+            from ..game.storage import Storage  # (not before the first frame)
+
             self.storage = Storage(self.data_dir, story.id, self.writer, self.clock)
         self.refresh_title()
         pending, self._when_loaded = self._when_loaded, []
@@ -197,13 +226,14 @@ class RockyApp(App[int]):
     # -- the size notice
     def check_size(self) -> None:
         w, h = self.size
-        small = w < MIN_SIZE[0] or h < MIN_SIZE[1]
+        self.set_class(w < MIN_SIZE[0], "-phone")  # only in a browser: the CSS packs tighter
+        small = w < self.min_size[0] or h < self.min_size[1]
         showing = self._too_small is not None and self.screen is self._too_small
         if small and not showing:
             # imported only when needed: start-up does not pay for the dialogs
             from .dialogs import TooSmallScreen
 
-            self._too_small = TooSmallScreen(MIN_SIZE)
+            self._too_small = TooSmallScreen(self.min_size)
             self.push_screen(self._too_small)
         elif not small and showing:
             self._too_small = None
@@ -246,6 +276,8 @@ class RockyApp(App[int]):
 
     def continue_summary(self) -> str:
         """One line about the game Continue resumes, or "" if there is none."""
+        from ..game.saves import format_play_time
+
         s = self.session
         if s is not None:
             where = s.chapter_title() + (f" \u203a {s.scene_title()}" if s.scene_title() else "")
@@ -290,10 +322,13 @@ class RockyApp(App[int]):
             else:
                 self.notify(message, timeout=3)
             return
+        from ..game.saves import AUTOSAVE
+
         self.load_slot(AUTOSAVE)
 
     def load_slot(self, slot: str) -> None:
         from ..engine import StoryRuntimeError
+        from ..game.saves import SaveError
         from ..game.session import Session, check_playable
 
         if self.storage is None:
@@ -426,6 +461,9 @@ class RockyApp(App[int]):
 
     # -- quitting
     def action_request_quit(self) -> None:
+        if self.web:  # in a browser the tab is closed, not the game: back to the title
+            self.quit_to_title()
+            return
         s = self.session
         if s is not None and s.dirty and s.state.turns > 0 and self.storage is not None:
             from .dialogs import ConfirmQuitScreen, QuitAnswer
@@ -448,8 +486,33 @@ class RockyApp(App[int]):
         self.writer.flush()
         self.exit(0)
 
+    def quit_to_title(self) -> None:
+        """Quit in a browser: the game is autosaved and the title comes back
+        (Continue resumes it); on the title, a word on how to leave."""
+        if isinstance(self.screen, TitleScreen):
+            self.screen.say("To leave, close this tab: your game is saved.")
+            return
+        if self.session is not None:
+            self.session.autosave()
+        self.writer.flush()
+        self.show_title()
+        self.refresh_title()
+
     async def action_quit(self) -> None:
         self.action_request_quit()
+
+    # -- unexpected errors
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual ends the app; the CLI then writes the crash log and prints
+        # one line naming it (cli/common.py report_crash), so Textual's own
+        # traceback on the terminal is left out (_fatal_error below).
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        self.bell()
+        self._close_messages_no_wait()
 
     # -- the command palette
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

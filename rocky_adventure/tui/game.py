@@ -172,7 +172,9 @@ class GameScreen(SizeAware, Screen):
     def update_bars(self) -> None:
         s = self.session
         values = s.values()
-        self.query_one("#side-bars", BarPanel).set_values(values)
+        side = s.sidebar_bars()  # the story says which bars matter where (`when:`)
+        self.query_one("#side-bars", BarPanel).set_values(values, set(side))
+        self.set_class(not side, "-no-bars")
         active = s.hud_active()
         if active != self._hud_shown:
             self._hud_shown = active

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..game.endings import Row, gallery_groups, outcome
 from ..game.session import Passage
 from ..game.text import paragraphs
 from .base import SizeAware
@@ -126,52 +127,43 @@ def _day(iso: str) -> str:
         return ""
 
 
-# What an ending's tags say of it, for the hint of a locked one.
-_OUTCOMES = (("win", "A win"), ("loss", "A loss"), ("draw", "A draw"))
-_MORE = (
-    ("quit", "the towel comes in"),
-    ("death", "not everyone walks out"),
-    ("no_fight", "no fight"),
-)
-
-
-def ending_hint(tags: tuple[str, ...], world: str) -> str:
-    """A locked ending's hint: how it ends (from its tags) and where."""
-    kind = next((text for tag, text in _OUTCOMES if tag in tags), "An ending")
-    more = [text for tag, text in _MORE if tag in tags]
-    where = f" in {world}" if world else ""
-    return f"{kind}{where}" + (f": {', '.join(more)}." if more else ".")
-
-
-def ending_worlds(story) -> dict[str, str]:
-    """Each ending's world: the title of the chapter of the scene that
-    reaches it ("" if no scene names it)."""
-    titles = {c.id: c.title for c in story.chapters}
-    worlds: dict[str, str] = {}
-    for scene in story.scenes.values():
-        if scene.ending and scene.ending not in worlds:
-            worlds[scene.ending] = titles.get(scene.chapter, scene.chapter)
-    return worlds
-
-
-def ending_content(title: str, entry: dict | None, hint: str = "") -> Content:
+def ending_content(row: Row) -> Content:
+    """One ending of the gallery: a found one's title, epilogue and when it
+    was found; a locked one's ??? and its hint (how it ends, where, and the
+    story's clue)."""
+    entry = row.entry
     if entry is None:
+        ending = row.ending
+        if not ending.hint:  # the hint is made of the tags and the chapter
+            return Content("\n").join(
+                [
+                    Content.styled("???", "bold $text-muted"),
+                    Content.styled(row.hint, "italic $text-disabled"),
+                ]
+            )
+        what = " \u00b7 ".join(x for x in (outcome(ending.tags), row.chapter) if x)
         return Content("\n").join(
             [
-                Content.styled("???", "bold $text-muted"),
-                Content.styled(hint or "Not found yet.", "italic $text-disabled"),
+                Content.assemble(("???", "bold $text-muted"), (f"   {what}", "$text-muted")),
+                Content.styled(row.hint, "italic $text-disabled"),
             ]
         )
     epilogue = [Content.styled(p, "italic") for p in paragraphs(str(entry.get("epilogue", "")))]
     times = int(entry.get("times", 1) or 1)
-    meta = f"found {_day(str(entry.get('found', '')))}" + (
-        f" \u00b7 reached {times} times" if times > 1 else ""
+    meta = " \u00b7 ".join(
+        x
+        for x in (
+            row.chapter,
+            f"found {_day(str(entry.get('found', '')))}".strip(),
+            f"reached {times} times" if times > 1 else "",
+        )
+        if x
     )
     return Content("\n").join(
         [
-            Content.styled(title, "bold $accent"),
+            Content.styled(row.ending.title, "bold $accent"),
             *epilogue,
-            Content.styled(meta.strip(), "$text-muted"),
+            Content.styled(meta, "$text-muted"),
         ]
     )
 
@@ -189,26 +181,20 @@ class GalleryScreen(BackScreen[None]):
         pct = round(100 * found / total) if total else 0
         yield page_header("ENDINGS", f"{found} of {total} found \u00b7 {pct}%")
         yield Static(id="gallery-bar")
-        worlds = ending_worlds(self.story)
-        groups: dict[str, list] = {}
-        for eid, ending in endings.items():
-            groups.setdefault(worlds.get(eid, ""), []).append(ending)
         with VerticalScroll(id="gallery"):
-            for world, group in groups.items():
-                if len(groups) > 1:
-                    n = sum(1 for e in group if e.id in self.gallery)
+            for group in gallery_groups(self.story, self.gallery):
+                if group.title:
                     yield Static(
                         Content.assemble(
-                            (world.upper() or "ELSEWHERE", "bold $accent"),
-                            (f"  {n} of {len(group)}", "$text-muted"),
+                            (group.title.upper(), "bold $accent"),
+                            (f"  {group.found} of {len(group.rows)}", "$text-muted"),
                         ),
                         classes="gallery-world",
                     )
-                for ending in group:
-                    entry = self.gallery.get(ending.id)
+                for row in group.rows:
                     yield Static(
-                        ending_content(ending.title, entry, ending_hint(ending.tags, world)),
-                        classes="ending" + (" -found" if entry else " -locked"),
+                        ending_content(row),
+                        classes="ending" + (" -found" if row.entry else " -locked"),
                     )
         yield KeyBar()
 

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -124,10 +125,13 @@ class TitleScreen(SizeAware, Screen[None]):
     def refresh_story(self) -> None:
         """Show the story's title and whether there is a game to continue."""
         story = self.story()
-        title = self.query_one("#story-title", Static)
-        byline = self.query_one("#byline", Static)
-        info = self.query_one("#continue-info", Static)
-        menu = self.query_one("#menu", OptionList)
+        try:
+            title = self.query_one("#story-title", Static)
+            byline = self.query_one("#byline", Static)
+            info = self.query_one("#continue-info", Static)
+            menu = self.query_one("#menu", OptionList)
+        except NoMatches:  # the screen is being taken down (a quit while it mounts)
+            return
         if story is None:
             self.set_timer(0.4, self._still_loading)
             return

@@ -587,7 +587,21 @@ class BarPanel(Widget):
             return 0
         if self.compact:
             return len(self._compact_lines(width))
-        return 2 if self.columns else 3 * n - 1
+        if self.columns:
+            per_row = self._per_row(width)
+            return 2 * -(-n // per_row) + (-(-n // per_row) - 1)
+        return 3 * n - 1
+
+    def _per_row(self, width: int, gap: int = 2) -> int:
+        """How many bars stand side by side: all of them, or fewer rows of
+        them when a label would be cut (the fight HUD on a phone)."""
+        bars = self._visible()
+        for rows in range(1, len(bars)):
+            per_row = -(-len(bars) // rows)
+            cell = (width - gap * (per_row - 1)) // per_row
+            if all(len(b.label) + 1 + len(str(b.value)) <= cell for b in bars):
+                return per_row
+        return 1
 
     def _value(self, bar: Bar) -> Content:
         value = Content.styled(f"{bar.value}", "bold")
@@ -641,10 +655,16 @@ class BarPanel(Widget):
                 lines.extend(self._cell(bar, width))
             return Content("\n").join(lines)
         gap = 2
-        cell = max((width - gap * (len(bars) - 1)) // len(bars), 4)
-        cells = [self._cell(bar, cell) for bar in bars]
+        per_row = self._per_row(width, gap)
+        cell = max((width - gap * (per_row - 1)) // per_row, 4)
         spacer = " " * gap
-        return Content("\n").join([Content(spacer).join(c[row] for c in cells) for row in (0, 1)])
+        lines = []
+        for start in range(0, len(bars), per_row):
+            if lines:
+                lines.append(Content(""))
+            cells = [self._cell(bar, cell) for bar in bars[start : start + per_row]]
+            lines += [Content(spacer).join(c[row] for c in cells) for row in (0, 1)]
+        return Content("\n").join(lines)
 
 
 class SceneHeader(Widget):

@@ -39,7 +39,7 @@ from rocky_adventure.engine import (
 from rocky_adventure.engine import cache as cache_mod
 from rocky_adventure.engine import files as files_mod
 from rocky_adventure.engine.expr import Expr
-from rocky_adventure.engine.model import StoryFile
+from rocky_adventure.engine.model import HudBar, StoryFile
 from rocky_adventure.engine.text import Branches, Template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -431,10 +431,16 @@ FORGERIES = {
     ),
     "{if} blocks nested too deep": lambda tmp, s: scene(s, "win", text=nested_ifs(100)),
     "a sidebar variable that does not exist": lambda tmp, s: s._replace(
-        display=s.display._replace(sidebar=("nope",))
+        display=s.display._replace(sidebar_bars=(HudBar("nope", None),))
     ),
     "a sidebar variable without bounds": lambda tmp, s: s._replace(
-        display=s.display._replace(sidebar=("trainer",))
+        display=s.display._replace(sidebar_bars=(HudBar("trainer", None),))
+    ),
+    "a sidebar bar whose `when` is not a bar": lambda tmp, s: s._replace(
+        display=s.display._replace(sidebar_bars=(("n", "flag"),))
+    ),
+    "an ending's world that is not text": lambda tmp, s: s._replace(
+        endings={k: e._replace(world=7) for k, e in s.endings.items()}
     ),
     "not a Story at all": lambda tmp, s: tuple(s),
 }

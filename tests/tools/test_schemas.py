@@ -46,3 +46,39 @@ def test_bundled_story_files_validate_against_the_schemas():
     for f in sorted((ROOT / "story").glob("*.yaml")):
         doc = yaml.safe_load(f.read_text(encoding="utf-8"))
         jsonschema.validate(doc, schemas["manifest" if f.name == "story.yaml" else "scenes"])
+
+
+def test_fixed_sets_of_words_are_enums_in_the_schemas():
+    """Issue 16: an editor completes a variable's type, a lint level, a
+    policy's fallback and the format version from the schema's enums."""
+    jsonschema = pytest.importorskip("jsonschema")
+    manifest = json.loads((ROOT / "docs" / "story.schema.json").read_text())
+    props = manifest["properties"]
+    var = props["variables"]["additionalProperties"]["properties"]
+    assert var["type"]["enum"] == ["int", "bool", "str"]
+    assert props["lints"]["additionalProperties"]["enum"] == ["error", "warning", "info", "ignore"]
+    policy = props["policies"]["additionalProperties"]["properties"]
+    assert policy["fallback"]["enum"] == ["random", "first", "last"]
+    assert props["format"]["enum"] == [1]
+    pack = json.loads((ROOT / "docs" / "pack.schema.json").read_text())
+    assert pack["properties"]["lints"]["additionalProperties"]["enum"][0] == "error"
+    check = jsonschema.Draft202012Validator(manifest)
+    doc = yaml.safe_load((ROOT / "story" / "story.yaml").read_text(encoding="utf-8"))
+    assert not list(check.iter_errors(doc))
+    for path, bad in (
+        (("variables", "guilt", "type"), "integer"),
+        (("format",), 2),
+        (("policies", "skilled", "fallback"), "best"),
+    ):
+        wrong = yaml.safe_load(yaml.safe_dump(doc))
+        node = wrong
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = bad
+        errors = list(check.iter_errors(wrong))
+        assert [e.validator for e in errors] == ["enum"], (path, errors)
+    # the sidebar's bars take a `when`, as the HUD's do; a bar of another shape is refused
+    sidebar = doc["display"]["sidebar"]
+    assert any(isinstance(b, dict) and "when" in b for b in sidebar)
+    doc["display"]["sidebar"] = [{"var": "guilt", "if": "guilt > 0"}]
+    assert list(check.iter_errors(doc))

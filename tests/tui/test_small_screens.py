@@ -13,7 +13,7 @@ from rocky_adventure.engine.start import Start
 from rocky_adventure.tui.game import GameScreen
 from rocky_adventure.tui.pages import HELP
 from rocky_adventure.tui.title import TitleScreen
-from rocky_adventure.tui.widgets import ChoiceList, StoryText, numbered
+from rocky_adventure.tui.widgets import BarPanel, ChoiceList, StoryText, numbered
 
 # The Siberian morning with ten things to do (day 3, Apollo training, Adrian there).
 MORNING = Start("day_hub", (("day", "3"), ("apollo_plan", "train"), ("s_adrian_here", "true")))
@@ -41,6 +41,10 @@ async def test_page_keys_scroll_the_story_whatever_has_focus(make_app, bundled):
         screen = await start_at(app, pilot, MORNING)
         text, choices = screen.query_one(StoryText), screen.query_one(ChoiceList)
         assert choices.has_focus and text.max_scroll_y > 0  # the text is longer than its pane
+        side = screen.query_one("#side-bars", BarPanel)  # Siberia: what the training builds
+        assert [b.var for b in side.bars if b.shown] == [
+            *("resolve", "strength", "speed", "stamina", "chin", "fatigue")
+        ]
         await pilot.press("pagedown")
         assert text.scroll_y > 0
         assert choices.highlighted == 0  # the choice list did not take the key
@@ -142,22 +146,33 @@ async def test_the_settings_offer_the_games_themes_and_a_few_more(make_app):
         assert overlay.region.bottom <= 24 and overlay.max_scroll_y == 0
 
 
-async def test_locked_endings_have_a_hint_and_are_grouped_by_world(make_app, bundled):
+async def test_the_sidebar_shows_the_chapters_bars_and_the_gallery_groups_by_world(
+    make_app, bundled
+):
+    """The first chapter shows the people around Rocky, not the Siberian
+    training stats (the manifest's `when:`); the gallery groups the endings
+    by world, each locked one with its own hint."""
     from textual.widgets import Static
 
-    from rocky_adventure.tui.pages import GalleryScreen, ending_hint
+    from rocky_adventure.tui.pages import GalleryScreen
 
-    assert ending_hint(("win",), "Moscow") == "A win in Moscow."
-    assert ending_hint(("loss", "quit"), "Moscow") == "A loss in Moscow: the towel comes in."
     app = make_app(story=bundled)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        panel = app.screen.query_one("#side-bars", BarPanel)
+        assert [b.var for b in panel.bars if b.shown] == ["adrian", "paulie", "resolve"]
+        drawn = str(panel.render())
+        assert "Adrian" in drawn and "Strength" not in drawn and "Fatigue" not in drawn
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, GalleryScreen)
         shown = [str(w.render()) for w in app.screen.query("#gallery Static").results(Static)]
-    worlds = [s for s in shown if s.startswith(("SIBERIA", "MOSCOW"))]
-    assert len(worlds) == 2
+        heads = [str(w.render()) for w in app.screen.query(".gallery-world").results(Static)]
+    assert heads == ["THE TOWEL THROWN  0 of 6", "THE TOWEL HELD  0 of 3", "EITHER WORLD  0 of 8"]
     locked = [s for s in shown if s.startswith("???")]
     assert len(locked) == len(bundled.endings)
-    assert not any("Not found yet" in s for s in locked)
-    assert len(set(locked)) > 3  # not one row repeated
+    hints = [s.split("\n", 1)[1] for s in locked]
+    assert len(set(hints)) == len(hints)  # a hint of its own for each
+    assert "Win with Apollo in your corner." in hints
+    assert not any("Not found yet" in s or "Two Champions" in s for s in locked)
