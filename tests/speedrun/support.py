@@ -96,7 +96,8 @@ class FakeLiveSplit:
         self.sock.listen()
         self.port = self.sock.getsockname()[1]
         self.conns: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
 
     def _serve(self) -> None:
         while True:
@@ -132,8 +133,17 @@ class FakeLiveSplit:
             return self.changed.wait_for(lambda: line in self.lines, WAIT)
 
     def kill(self, abort: bool = False) -> None:
-        """LiveSplit goes away: its connections close (reset with `abort`)
-        and nothing listens on the port any more."""
+        """LiveSplit goes away: nothing listens on the port any more, then its
+        connections close (reset with `abort`). The port is closed first and
+        the accepting thread joined, so a client that notices the loss and
+        dials again at once is refused, never accepted into a connection
+        that nobody would close."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the server thread
+        except OSError:
+            pass
+        self.sock.close()
+        self._thread.join(WAIT)
         for c in self.conns:
             if abort:
                 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -143,11 +153,6 @@ class FakeLiveSplit:
                 except OSError:
                     pass
             c.close()
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the server thread
-        except OSError:
-            pass
-        self.sock.close()
 
 
 class LiveSplitRig:
