@@ -41,6 +41,12 @@ _OPEN_FLAGS = (
 )
 
 
+# The text of files open in an editor and not saved (the language server's buffers), by
+# absolute path: read instead of what is on disk. Only files listed on disk are read from
+# it, under the same limits. Empty but in the language server (rocky_adventure/lsp).
+OVERLAY: dict[str, bytes] = {}
+
+
 class NotRegular(Exception):
     """An opened path that is not a regular file; `what` says what it is."""
 
@@ -91,6 +97,16 @@ def _read_regular(path: str, limit: int) -> tuple[bytes | None, int]:
     if len(data) > limit:
         return None, len(data)
     return data, len(data)
+
+
+def _read(path: str, limit: int) -> tuple[bytes | None, int]:
+    """A file's bytes as _read_regular gives them, from OVERLAY when an
+    editor holds it."""
+    if OVERLAY:
+        data = OVERLAY.get(os.path.abspath(path))
+        if data is not None:
+            return (data, len(data)) if len(data) <= limit else (None, len(data))
+    return _read_regular(path, limit)
 
 
 def bundled_story_dir() -> Path:
@@ -242,7 +258,7 @@ def _contents(root: Path, listing: _Listing) -> Iterator[tuple[str, bytes]]:
         where = _join(shown, rel)
         bound = min(file_limit, total_limit - total)
         try:
-            data, size = _read_regular(str(root / rel), bound)
+            data, size = _read(str(root / rel), bound)
         except NotRegular as e:
             errors.append(_not_regular(where, e.what, kind))
             continue

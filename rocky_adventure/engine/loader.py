@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any, TypeAlias
 
 from . import format as fmt
+from . import memo as _memo
 from .diagnostics import (
     E_DUP,
     E_EXPR,
@@ -117,6 +118,13 @@ class _Builder:
         self.scene_defs: list[tuple[str, str | None, Fields]] = []
         self.hook_defs: list[tuple[str, Fields]] = []
         self._exit_fields: dict[tuple[str, int, int], Fields] | None = None
+        # engine/memo.py, when on (set by build): the digests of the files read,
+        # the names expressions can read once all are declared, and the templates
+        # kept for each file under those names
+        self.share = False
+        self.digests: dict[str, str] = {}
+        self.env: tuple[object, ...] | None = None
+        self.kept_templates: dict[str, dict[object, object]] = {}
 
     # -- helpers -------------------------------------------------------
     def err(self, file: str, line: int, col: int, msg: str, code: str = E_SCHEMA) -> None:
@@ -127,6 +135,29 @@ class _Builder:
 
     # -- phase one -----------------------------------------------------
     def parse_file(self, rel: str, data: bytes) -> Fields | None:
+        if not self.share:
+            return self._parse_file(rel, data)
+        file = self.fname(rel)
+        digest = self.digests[file] = hashlib.blake2b(data, digest_size=20).hexdigest()
+        kept = _memo.FILES.get(file)
+        if kept is not None and kept[0] == digest:
+            text, f, errors, unread = kept[1]  # type: ignore[misc]
+        else:
+            before = len(self.errors)
+            f = self._parse_file(rel, data)
+            text = self.texts.get(file)
+            errors = tuple(self.errors[before:])
+            del self.errors[before:]
+            unread = file in self.unread
+            _memo.FILES.put(file, (digest, (text, f, errors, unread)))
+        if text is not None:
+            self.texts[file] = text
+        self.errors.extend(errors)
+        if unread and file not in self.unread:
+            self.unread.append(file)
+        return f
+
+    def _parse_file(self, rel: str, data: bytes) -> Fields | None:
         file = self.fname(rel)
         text, errs = decode(data, file)
         if text is None:
@@ -160,6 +191,7 @@ class _Builder:
 
     # -- phase two -----------------------------------------------------
     def build(self, files: list[tuple[str, bytes]], digest: str) -> Story:
+        self.share = _memo.enabled()
         parsed: list[tuple[str, Fields]] = []
         for rel, data in files:
             f = self.parse_file(rel, data)
@@ -217,6 +249,8 @@ class _Builder:
                 )
             else:
                 self.scene_ids[sid] = (file, s.line, s.col)
+        if self.share:
+            self.keep_parses()
         for name, idx in self.var_index.items():
             if name in self.scene_ids:
                 var = self.variables[idx]
@@ -491,6 +525,21 @@ class _Builder:
     def names(self) -> list[str]:
         return list(self.var_index) + list(self.scene_ids) + ["turns"]
 
+    def keep_parses(self) -> None:
+        """With engine/memo.py on, now that every name is declared: share
+        expressions' parses with earlier loads under the same names (those
+        made while declaring are kept as they were: a load gives what it would
+        without the memo)."""
+        self.env = (
+            tuple((v.name, v.type) for v in self.variables),
+            frozenset(self.scene_ids),
+        )
+        shared = _memo.EXPRESSIONS.get(self.env)
+        if shared is None:
+            shared = _memo.EXPRESSIONS.put(self.env, {})
+        shared.update(self.memo)
+        self.memo = shared  # type: ignore[assignment]
+
     def parse_cached(self, source: str) -> Parsed:
         r = self.memo.get(source)
         if r is None:
@@ -539,6 +588,28 @@ class _Builder:
         return 0
 
     def template(self, file: str, src: Source) -> Template:
+        if self.env is None:
+            return self._template(file, src)
+        kept = self.kept_templates.get(file)
+        if kept is None:
+            digest = self.digests.get(file, "")
+            old = _memo.TEMPLATES.get(file)
+            if old is not None and old[0] == self.env and old[1] == digest:
+                kept = old[2]
+            else:
+                kept = {}
+                _memo.TEMPLATES.put(file, (self.env, digest, kept))
+            self.kept_templates[file] = kept
+        key = (src.line, src.col, src.style, src.plain, src.text)
+        hit = kept.get(key)
+        if hit is None:
+            before = len(self.errors)
+            hit = kept[key] = (self._template(file, src), tuple(self.errors[before:]))
+        else:
+            self.errors.extend(hit[1])  # type: ignore[index]
+        return hit[0]  # type: ignore[index,no-any-return]
+
+    def _template(self, file: str, src: Source) -> Template:
         text = src.text
         block = src.style in ("|", ">")
 

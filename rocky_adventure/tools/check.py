@@ -9,7 +9,8 @@ and `check` can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from ..engine.diagnostics import Diagnostic
 from ..engine.model import Story
@@ -25,13 +26,14 @@ def story_diagnostics(
     strict: bool = False,
     start: Start | None = None,
     exploration: Exploration | None = None,
+    quick: bool = False,
 ) -> list[Diagnostic]:
     """Every lint finding of `story` (exploring up to `budget` states), with
     the severity its file's `lints:` levels give it (a pack's own for the
     pack's files: engine/packs.py), then `overrides` (the command line's);
     an ignored lint is dropped and `strict` makes warnings errors. Sorted
-    by place."""
-    findings = L.lint(story, budget, exploration, start=start)
+    by place. `quick`: see tools/lint.lint."""
+    findings = L.lint(story, budget, exploration, start=start, quick=quick)
     return levelled(story, findings, overrides, strict)
 
 
@@ -52,3 +54,24 @@ def levelled(
         for d in findings
         for x in L.apply_levels([d], lint_levels_for(story, d.file), given, strict)
     ]
+
+
+def diagnose(
+    root: Path | None,
+    packs: Sequence[Path] = (),
+    installed: Path | None = None,
+    budget: int = L.CHECK_BUDGET,
+    quick: bool = False,
+) -> tuple[bool, list[Diagnostic]]:
+    """What `check ROOT [--pack P ...]` reports: whether the story loaded,
+    and the loader's errors or the lints of the story that loads (as
+    story_diagnostics gives them). Loads without the cache (the language
+    server's edits change files each time)."""
+    from ..engine import load_story
+    from ..engine.diagnostics import StoryLoadError
+
+    try:
+        story = load_story(root, packs, installed, cache=False)
+    except StoryLoadError as e:
+        return False, list(e.diagnostics)
+    return True, story_diagnostics(story, budget, quick=quick)

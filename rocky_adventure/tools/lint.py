@@ -130,8 +130,9 @@ class _Linter:
         # cycles, the variables an effect on one of them writes)
         self.again: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
-    def run(self) -> list[Diagnostic]:
-        self.conditions()
+    def run(self, quick: bool = False) -> list[Diagnostic]:
+        if not quick:
+            self.conditions()
         reach = static_reachable(self.story, self.never, start=self.first)
         self.unreachable(reach)
         self.dead_ends(reach)
@@ -981,14 +982,18 @@ def lint(
     budget: int = CHECK_BUDGET,
     exploration: Exploration | None = None,
     start: Start | None = None,
+    quick: bool = False,
 ) -> list[Diagnostic]:
     """Every lint finding, at its default severity, sorted by place.
     Exploration (up to `budget` states; 0 turns it off) lets the lints
     respect conditions; a given exploration is used as it is. With branch
     packs it also starts from the states playthroughs reach at the packs'
     hooks. `start` (--from/--set) makes what is reachable what is reachable
-    from that state."""
-    return _Linter(story, budget, exploration, start).run()
+    from that state. `quick` (the language server's first answer to an edit)
+    leaves out what reads conditions' value domains (RA103, RA112 and the
+    exits they close), so it may differ from the full run where such an exit
+    decides what is reachable."""
+    return _Linter(story, budget, exploration, start).run(quick)
 
 
 # -- severities ------------------------------------------------------------
