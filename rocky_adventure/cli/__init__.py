@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import balance, check, play, serve, speedrun, tools
+from . import balance, check, lsp, play, serve, speedrun, tools
 from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Command, CommandError
 
 __all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "Command", "build_parser", "main"]
@@ -73,6 +73,7 @@ COMMANDS: tuple[Command, ...] = (
         speedrun.setup_verify,
         speedrun.run_verify,
     ),
+    Command("lsp", lsp.HELP, lsp.EXAMPLE, lsp.setup, lsp.run),
     Command("completion", COMPLETION_HELP, COMPLETION_EXAMPLE, setup_completion, run_completion),
 )
 

@@ -26,6 +26,9 @@ from .never import why_never
 # States the exploration inside `check` may visit before it falls back to
 # what the scene graph alone can tell.
 CHECK_BUDGET = 50_000
+# What lint(quick=True) leaves out, in part or whole: the lints that read
+# expressions' value domains (the language server's full phase adds them).
+QUICK_SKIPS = frozenset(("RA102", "RA103", "RA108", "RA109", "RA112"))
 # The most words a player can read in one scene before RA111 speaks up.
 LONG_SCENE_WORDS = 450
 LEVELS = ("error", "warning", "info", "ignore")
@@ -135,10 +138,11 @@ class _Linter:
             self.conditions()
         reach = static_reachable(self.story, self.never, start=self.first)
         self.unreachable(reach)
-        self.dead_ends(reach)
+        self.dead_ends(reach, quick)
         self.variables()
         self.endings(reach)
-        self.ranges()
+        if not quick:
+            self.ranges()
         self.duplicate_texts()
         self.interpolations()
         self.long_scenes()
@@ -239,7 +243,7 @@ class _Linter:
                 )
 
     # RA102 ---------------------------------------------------------------
-    def dead_ends(self, reach: set[str]) -> None:
+    def dead_ends(self, reach: set[str], quick: bool = False) -> None:
         found: set[str] = set()
         explored = self.partial
         if explored is not None:
@@ -257,8 +261,8 @@ class _Linter:
                         f"open after {_route_text(explored.route(k))}",
                     )
                 )
-        if self.ex is not None:
-            return  # exact: every dead end was found above
+        if self.ex is not None or quick:
+            return  # exact: every dead end was found above (or quick: no domains)
         dom = self.domains
         for scene in self.story.scenes.values():
             if scene.id in found or scene.id not in reach:
@@ -990,8 +994,9 @@ def lint(
     packs it also starts from the states playthroughs reach at the packs'
     hooks. `start` (--from/--set) makes what is reachable what is reachable
     from that state. `quick` (the language server's first answer to an edit)
-    leaves out what reads conditions' value domains (RA103, RA112 and the
-    exits they close), so it may differ from the full run where such an exit
+    leaves out what reads expressions' value domains (QUICK_SKIPS: RA103,
+    RA112 and the exits they close, RA108-RA109, the RA102 dead ends found
+    from conditions), so it may differ from the full run where such an exit
     decides what is reachable."""
     return _Linter(story, budget, exploration, start).run(quick)
 
