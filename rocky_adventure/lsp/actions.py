@@ -380,15 +380,15 @@ def actions_for(
             if where is not None:
                 m_uri, m_text, var_insert = where
                 type_ = infer_type(_line(text, diag.range.start.line), str(name))
-                edits = declare_edits(m_text, var_insert, str(name), type_)
-                if edits is not None:
+                decl = declare_edits(m_text, var_insert, str(name), type_)
+                if decl is not None:
                     declared.add(str(name))
                     out.append(
                         types.CodeAction(
                             title=f"Declare the variable '{name}' ({type_}) in {os.path.basename(to_path(m_uri))}",
                             kind=QUICKFIX,
                             diagnostics=[diag],
-                            edit=types.WorkspaceEdit(changes={m_uri: edits}),
+                            edit=types.WorkspaceEdit(changes={m_uri: decl}),
                         )
                     )
         if data.get("tab"):

@@ -157,7 +157,8 @@ def anchors() -> dict[str, str]:
     unknown-reference`); from the codes' names when the file is not here."""
     from ..tools.lint import LINTS
 
-    out = {c: github_anchor(f"{c} {k.name}") for c, k in {**CODES, **LINTS}.items()}
+    names = {c: k.name for c, k in CODES.items()} | {c: k.name for c, k in LINTS.items()}
+    out = {c: github_anchor(f"{c} {n}") for c, n in names.items()}
     p = _checkout_lints_md()
     if p is None:
         return out
