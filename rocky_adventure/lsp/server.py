@@ -8,11 +8,11 @@ outline in lsp/navigation.py; code actions in lsp/actions.py.
 Diagnostics come from the project's own loader and lints, the way `check`
 reports them (tools/check.diagnose), in two phases after each change:
 - quick, in this process, at once: the loader's errors, or the lints that do
-  not read conditions' value domains (a few tens of milliseconds after the
+  not read expressions' value domains (a few tens of milliseconds after the
   load, which is memoised file by file: engine/memo.py);
-- full, in a child process that a newer edit kills: exactly what `check`
-  reports, condition-aware lints included (lsp/lintjob.py), published only
-  if no edit came in the meantime.
+- full, once edits pause for FULL_DELAY, in a child process that a newer
+  edit kills: exactly what `check` reports, condition-aware lints included
+  (lsp/lintjob.py), published only if no edit came in the meantime.
 Only the latest state of the files is ever worked on: edits that arrive
 while a phase runs are taken together by the next one."""
 
@@ -50,6 +50,8 @@ FULL_ONLY = QUICK_SKIPS
 # The most seconds a full phase may take before it is given up (a story so
 # big its exploration runs long): the quick phase's findings stand.
 FULL_TIMEOUT = 60.0
+# Seconds without an edit before the full phase starts (the debounce)
+FULL_DELAY = 0.4
 # The notification sent once a change's diagnostics are all published
 DONE = "rocky/diagnosticsDone"
 
@@ -239,6 +241,13 @@ class _Job:
             ls.publish(project, diags, keep=loaded and ls.config.full)
             full = None
             if loaded and ls.config.full:
+                # the full phase once the typing pauses: a child per keystroke
+                # would be started only to be killed by the next one
+                try:
+                    await asyncio.wait_for(self.wake.wait(), FULL_DELAY)
+                    continue  # a newer edit: its quick phase first
+                except TimeoutError:
+                    pass
                 full = await self.full(request)
                 if gen != self.generation:
                     continue
