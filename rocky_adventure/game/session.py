@@ -58,9 +58,10 @@ class History(MutableSequence[State]):
     EVERY-th State and the last one, and replays the others from the kept
     State before them when asked for (at most EVERY - 1 engine steps).
 
-    A State holds the whole path so far and its own visit counts, so one
-    per turn costs memory that grows with the square of the run's length;
-    undo, rewind and the history only ever need a few of them at a time.
+    States share their path and visit counts with the State before them
+    (engine/state.py's persistent Path and Visits), but each still holds
+    its own variable values; undo, rewind and the history only ever need a
+    few of them at a time.
     A State is left out only when it is, as checked when it came, exactly
     the engine's step from the one before it and to the one after it."""
 
