@@ -22,6 +22,21 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
     return min(times)
 
 
+def cpu_rounds(fns: dict[str, Callable[[], object]], repeat: int = 5) -> dict[str, float]:
+    """The least CPU time (time.process_time: this process's user and system
+    time, in seconds) each of `fns` took over `repeat` rounds, the functions
+    taking turns within a round: on a shared machine CPU time is the figure
+    least moved by other work, and taking turns gives every function the
+    same share of whatever load there is."""
+    best = {name: float("inf") for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t = time.process_time()
+            fn()
+            best[name] = min(best[name], time.process_time() - t)
+    return best
+
+
 def median_of(fn: Callable[[], object], repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):

@@ -89,3 +89,21 @@ def build_wheel(out: Path) -> Path:
     )
     assert r.returncode == 0, r.stderr
     return next(out.glob("*.whl"))
+
+
+def distinct_objects(s) -> int:
+    """The distinct objects reachable from `s` (through dicts, sequences and
+    __getstate__): what a model holds, each shared object once."""
+    seen, todo = set(), [s]
+    while todo:
+        o = todo.pop()
+        if id(o) in seen or o is None or isinstance(o, (bool, float)):
+            continue
+        seen.add(id(o))
+        if isinstance(o, dict):
+            todo += [*o.keys(), *o.values()]
+        elif isinstance(o, (tuple, list, frozenset)):
+            todo += list(o)
+        elif hasattr(o, "__getstate__") and not isinstance(o, (str, int)):
+            todo += list(o.__getstate__())
+    return len(seen)

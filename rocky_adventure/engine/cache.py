@@ -135,7 +135,9 @@ def shared(story: Story) -> Story:
     expression trees many times over (some 20% of its memory), and a pickle
     keeps each object it is given, so the cache stores them once and every
     load from it shares them. Only immutable values are merged; an object
-    the story reaches twice stays one object."""
+    the story reaches twice stays one object. (The loader now builds its
+    story so, and store_cached writes it as it is: this copy is for
+    checking that, and for a story built otherwise.)"""
     return cast("Story", _Sharing().copy(story))  # (a copy has the type of its original)
 
 
@@ -191,9 +193,21 @@ class _Sharing:
 
 def store_cached(digest: str, story: Story, cache_dir: _PathLike | None = None) -> None:
     """Write atomically; a cache that cannot be written is not an error.
-    The entry holds the story's `shared` copy. Temp files that a writer
-    killed mid-write left behind are removed first."""
-    story = shared(story)
+    The entry holds the story as the loader built it: with its equal values
+    already one object (loader._Builder.one and the schema's interned ids
+    and line numbers), so no `shared` copy is made first. The collector is
+    off meanwhile (pickling a story allocates nothing it could free). Temp
+    files that a writer killed mid-write left behind are removed first."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _store(digest, story, cache_dir)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _store(digest: str, story: Story, cache_dir: _PathLike | None) -> None:
     path = _path(digest, cache_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

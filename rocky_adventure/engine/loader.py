@@ -11,7 +11,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from collections.abc import Callable, Collection, Iterable
+from array import array
+from collections.abc import Callable, Collection, Iterable, Sequence
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any, TypeAlias
 
 from . import format as fmt
@@ -59,15 +62,17 @@ from .schema import (
     MAX_INT,
     Ctx,
     Fields,
+    FileSource,
     Source,
     bool_hint,
     is_long_int,
+    no_control,
     number_hint,
     pos,
     refused,
     scalar_value,
 )
-from .text import Template, TemplateError, parse_template
+from .text import Branches, Template, TemplateError, parse_template
 from .yamlio import compose, decode
 
 RESERVED_NAMES = frozenset(
@@ -101,8 +106,15 @@ class _Builder:
         self.display_root = display_root
         self.root = root
         self.errors: list[Diagnostic] = []
-        self.texts: dict[str, str] = {}
-        self.lines: dict[str, list[str]] = {}
+        # each file's text as read (the bytes given to build: a reference, not a
+        # copy), or decoded (a pack's); and where its lines start, once needed
+        self.texts: dict[str, str | bytes] = {}
+        self.lines: dict[str, array[int]] = {}
+        # one object for each equal value (see one): ints (the line numbers too, see
+        # schema.Ctx), strs, and tuples and frozensets by their items' identity
+        self.line_numbers: dict[int, int] = {}
+        self.strs: dict[str, str] = {}
+        self.tuples: dict[object, Any] = {}
         self.memo: dict[str, Parsed] = {}
         self.var_index: dict[str, int] = {}
         self.variables: list[Variable] = []
@@ -114,8 +126,9 @@ class _Builder:
         # variables whose declaration has an error: declared all the same (with
         # their type when it is known), so what reads them adds no errors
         self.broken: set[str] = set()
-        # the scenes and hooks, for the place of a wrong `to:` (see target_pos)
-        self.scene_defs: list[tuple[str, str | None, Fields]] = []
+        # the scenes and hooks, for the place of a wrong `to:` (see target_pos); build
+        # drops each scene's Fields (None) once the scene is built
+        self.scene_defs: Sequence[tuple[str, str | None, Fields | None]] = []
         self.hook_defs: list[tuple[str, Fields]] = []
         self._exit_fields: dict[tuple[str, int, int], Fields] | None = None
         # engine/memo.py, when on (set by build): the digests of the files read,
@@ -164,8 +177,9 @@ class _Builder:
             self.errors.extend(errs)
             self.unread.append(file)
             return None
-        self.texts[file] = text
+        self.texts[file] = data  # (the text is decoded again only where an error needs it)
         node, errs = compose(text, file)
+        del text
         self.errors.extend(errs)
         if node is None:
             if errs:
@@ -178,7 +192,9 @@ class _Builder:
                     "the manifest is empty: expected format, id, title, start and chapters",
                 )
             return None
-        ctx = Ctx(file, self.errors)
+        # the Fields keep no nodes (see schema.FileSource): the file's nodes go when
+        # this returns, before the next file is parsed
+        ctx = Ctx(file, self.errors, FileSource(file, data), self.line_numbers, no_control(data))
         schema = fmt.MANIFEST if rel == MANIFEST_NAME else fmt.SCENE_FILE
         before = len(self.errors)
         f = schema.load(node, ctx)
@@ -192,11 +208,7 @@ class _Builder:
     # -- phase two -----------------------------------------------------
     def build(self, files: list[tuple[str, bytes]], digest: str) -> Story:
         self.share = _memo.enabled()
-        parsed: list[tuple[str, Fields]] = []
-        for rel, data in files:
-            f = self.parse_file(rel, data)
-            if f is not None:
-                parsed.append((self.fname(rel), f))
+        parsed = self.parse_files(files)
         manifest_file = self.fname(MANIFEST_NAME)
         manifest = parsed[0][1] if parsed and parsed[0][0] == manifest_file else None
         if manifest is None:
@@ -216,50 +228,45 @@ class _Builder:
             )
 
         # variables, chapters, endings, scenes: collect and check for duplicates
-        var_defs: list[VarDef] = []
-        ending_defs: list[tuple[str, Fields]] = []
-        scene_defs: list[tuple[str, str | None, Fields]] = []
-        for file, f in parsed:
-            v = f.values
-            for name, (vf, kpos) in v.get("variables", {}).items():
-                var_defs.append((file, name, vf, kpos))
-            for e in v.get("endings", ()):
-                ending_defs.append((file, e))
-            if file != manifest_file:
-                for s in v.get("scenes", ()):
-                    scene_defs.append((file, v.get("chapter"), s))
-
+        var_defs, ending_defs, scene_defs = self.collect(parsed, manifest_file)
         self.build_variables(var_defs)
         if self.errors:  # declarations the schema refused are still names
             for file, f in parsed:
                 self.declare_refused(file, f)
+        # Without the memo (which keeps them for the next load), each scene's Fields
+        # go once the scene is built: the model takes their place in memory, not
+        # their room as well. (target_pos parses a file again if it needs them.)
+        drop = not self.share
+        if drop:
+            del parsed
         self.scene_defs = scene_defs
         chapters = self.build_chapters(manifest_file, mv.get("chapters", ()))
         chapter_ids = {c.id for c in chapters}
-        for file, _, s in scene_defs:
-            sid = s.values["id"]
+        for file, _, sf in scene_defs:
+            assert sf is not None
+            sid = sf.values["id"]
             prev = self.scene_ids.get(sid)
             if prev is not None:
                 self.err(
                     file,
-                    s.line,
-                    s.col,
+                    sf.line,
+                    sf.col,
                     f"duplicate scene id {sid!r}: also at {prev[0]}:{prev[1]}:{prev[2]}",
                     E_DUP,
                 )
             else:
-                self.scene_ids[sid] = (file, s.line, s.col)
+                self.scene_ids[sid] = (file, sf.line, sf.col)
         if self.share:
             self.keep_parses()
         for name, idx in self.var_index.items():
             if name in self.scene_ids:
                 var = self.variables[idx]
-                sf, sl, sc = self.scene_ids[name]
+                sfile, sl, sc = self.scene_ids[name]
                 self.err(
                     var.file,
                     var.line,
                     var.col,
-                    f"variable {name!r} has the name of a scene ({sf}:{sl}:{sc}); in expressions a scene's "
+                    f"variable {name!r} has the name of a scene ({sfile}:{sl}:{sc}); in expressions a scene's "
                     f"name is its visit count, so rename one of them",
                     E_DUP,
                 )
@@ -292,10 +299,13 @@ class _Builder:
             )
 
         scenes: dict[str, Scene] = {}
-        for file, default_chapter, s in scene_defs:
-            scene = self.build_scene(file, default_chapter, s, chapter_ids, endings)
+        for i, (file, default_chapter, sf) in enumerate(scene_defs):
+            assert sf is not None  # (dropped below, after its scene is built)
+            scene = self.build_scene(file, default_chapter, sf, chapter_ids, endings)
             if scene is not None and scene.id not in scenes:
                 scenes[scene.id] = scene
+            if drop:
+                scene_defs[i] = (file, default_chapter, None)
 
         # references to scenes, now that all are known
         for scene in scenes.values():
@@ -351,14 +361,65 @@ class _Builder:
                 raise StoryLoadError(self.errors)
         return story
 
+    def parse_files(self, files: list[tuple[str, bytes]]) -> list[tuple[str, Fields]]:
+        """Phase one: each file's Fields (a file refused as a whole has none).
+        (A method: no local of the caller holds a file's Fields after build
+        drops them.)"""
+        parsed: list[tuple[str, Fields]] = []
+        for rel, data in files:
+            f = self.parse_file(rel, data)
+            if f is not None:
+                parsed.append((self.fname(rel), f))
+        return parsed
+
+    def collect(
+        self, parsed: list[tuple[str, Fields]], manifest_file: str
+    ) -> tuple[list[VarDef], list[tuple[str, Fields]], list[tuple[str, str | None, Fields | None]]]:
+        """The variables, endings and scenes of the files, in order."""
+        var_defs: list[VarDef] = []
+        ending_defs: list[tuple[str, Fields]] = []
+        scene_defs: list[tuple[str, str | None, Fields | None]] = []
+        for file, f in parsed:
+            v = f.values
+            for name, (vf, kpos) in v.get("variables", {}).items():
+                var_defs.append((file, name, vf, kpos))
+            for e in v.get("endings", ()):
+                ending_defs.append((file, e))
+            if file != manifest_file:
+                chapter = v.get("chapter")
+                for s in v.get("scenes", ()):
+                    scene_defs.append((file, chapter, s))
+        return var_defs, ending_defs, scene_defs
+
+    def scenes_again(self, file: str) -> list[Fields]:
+        """The scenes of a file parsed again, as parse_file read them (for
+        target_pos, once build has dropped them: an error path)."""
+        data = self.texts.get(file)
+        if data is None:
+            return []
+        text = data if isinstance(data, str) else decode(data, file)[0]
+        node = compose(text, file)[0] if text is not None else None
+        if node is None:
+            return []
+        f = fmt.SCENE_FILE.load(node, Ctx(file, [], FileSource(file, data)))
+        return list(f.values.get("scenes", ())) if isinstance(f, Fields) else []
+
     def target_pos(self, ch: Choice, target: str) -> tuple[int, int]:
         """Where a choice or branch names `target`: its `to:`, `success:` or
-        `failure:`. Looked up only on this error path, from the nodes of the
+        `failure:`. Looked up only on this error path, from the Fields of the
         scenes' choices and branches and of the hooks' choices."""
         index = self._exit_fields
         if index is None:
             index = self._exit_fields = {}
-            owners = [(file, f) for file, _, f in self.scene_defs] + self.hook_defs
+            owners: list[tuple[str, Fields]] = []
+            again: set[str] = set()
+            for file, _, sf in self.scene_defs:
+                if sf is not None:
+                    owners.append((file, sf))
+                elif file not in again:  # (dropped: every scene of the file was)
+                    again.add(file)
+                    owners += [(file, f) for f in self.scenes_again(file)]
+            owners += self.hook_defs
             for file, f in owners:
                 nxt = f.values.get("next")
                 for cf in [*f.values.get("choices", ()), *(nxt if isinstance(nxt, list) else ())]:
@@ -424,9 +485,7 @@ class _Builder:
         type and range they give if those can be read, so that what reads
         one does not add "unknown name" or a type error of its own. Only on
         the error path: the story is not built."""
-        for name, given, (line, col) in refused(
-            f.nodes.get("variables"), f.values.get("variables", {})
-        ):
+        for name, given, (line, col) in refused(f.kept("variables"), f.values.get("variables", {})):
             if name in self.var_index or name in RESERVED_NAMES:
                 continue
             typ = given.get("type")
@@ -545,11 +604,43 @@ class _Builder:
         if r is None:
             resolver = self.resolve
             try:
-                r = parse_expr(source, _Resolver(resolver, self.names))
+                ir, typ, reads = parse_expr(source, _Resolver(resolver, self.names))
+                r = (self.one(ir), typ, self.one(reads))
             except ExprError as e:
                 r = e
             self.memo[source] = r
         return r
+
+    def one(self, o: Any) -> Any:
+        """`o` (an expression's tree, what it reads, a word), with each str,
+        int, tuple and frozenset in it one object for every equal value in
+        the load (as cache.shared makes them: keyed by type, and a tuple by
+        its items' identity, so that (1,) is not (True,))."""
+        t = o.__class__
+        if t is str:
+            return self.strs.setdefault(o, o)
+        if t is int:
+            return self.line_numbers.setdefault(o, o)
+        if t is not tuple and t is not frozenset:
+            return o
+        strs, ints, one = self.strs.setdefault, self.line_numbers.setdefault, self.one
+        items = []
+        for x in o:
+            c = x.__class__
+            items.append(
+                strs(x, x)
+                if c is str
+                else ints(x, x)
+                if c is int
+                else one(x)
+                if c is tuple or c is frozenset
+                else x
+            )
+        if t is tuple:
+            new = tuple(items)
+            return self.tuples.setdefault(tuple(map(id, new)), new)
+        news = frozenset(items)
+        return self.tuples.setdefault(frozenset(map(id, news)), news)
 
     def expr(
         self, file: str, src: Source, want: str | tuple[str, ...] | None, what: str
@@ -561,7 +652,7 @@ class _Builder:
             self.err(file, src.line, src.col + shift + r.offset, f"{what}: {r.msg}", E_EXPR)
             return None
         ir, typ, reads = r
-        if want is not None and typ not in (want if isinstance(want, tuple) else (want,)):
+        if want is not None and typ != want and not (want.__class__ is tuple and typ in want):
             if typ == ANY or want == ANY:  # a broken variable's: its error is said
                 return None
             wanted = " or ".join(
@@ -575,16 +666,22 @@ class _Builder:
                 E_EXPR,
             )
             return None
-        return Expr(src.text.strip(), ir, typ, reads, file, src.line, src.col + shift)
+        return Expr(self.word(src.text.strip()), ir, typ, reads, file, src.line, src.col + shift)
+
+    def word(self, text: str) -> str:
+        """One object for each expression source (a story repeats them)."""
+        return self.strs.setdefault(text, text)
 
     def indent_of(self, file: str, line: int) -> int:
         """The indentation of a line of a file (for columns inside block text)."""
-        lines = self.lines.get(file)
-        if lines is None:
-            lines = self.lines[file] = self.texts.get(file, "").split("\n")
-        if 0 < line <= len(lines):
-            raw = lines[line - 1]
-            return len(raw) - len(raw.lstrip(" "))
+        starts = self.lines.get(file)
+        text = self.texts.get(file, "")
+        if starts is None:
+            starts = self.lines[file] = _line_starts(text)
+        if 0 < line < len(starts):
+            i = starts[line - 1]
+            m = _SPACES.match(text, i) if isinstance(text, str) else _SPACES_B.match(text, i)
+            return m.end() - i if m else 0
         return 0
 
     def template(self, file: str, src: Source) -> Template:
@@ -619,7 +716,7 @@ class _Builder:
             line = src.line + 1 + text.count("\n", 0, offset)
             col_in = offset - (text.rfind("\n", 0, offset) + 1)
             indent = self.indent_of(file, line)
-            return line, indent + col_in + 1
+            return self.line_numbers.setdefault(line, line), indent + col_in + 1
 
         def compile_expr(source: str, offset: int, want: str | None) -> Expr:
             r = self.parse_cached(source)
@@ -631,19 +728,54 @@ class _Builder:
                     f"a condition must be true/false, but {source.strip()!r} is {TYPE_WORDS[typ]}"
                 )
             line, col = position(offset)
-            return Expr(source.strip(), ir, typ, reads, file, line, col)
+            return Expr(self.word(source.strip()), ir, typ, reads, file, line, col)
 
         try:
-            return parse_template(text, compile_expr)
+            t = parse_template(text, compile_expr)
         except TemplateError as e:
             line, col = position(e.offset)
             self.err(file, line, col, f"in text: {e.msg}", E_TEXT)
             return Template((text,), text, ())
+        if t.plain is None:
+            t.parts = self.parts_once(t.parts)
+        return t
+
+    def parts_once(self, parts: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A varying text's parts with each piece of text one object for every
+        equal piece (see one), and so each tuple of pieces only, and each
+        {else} branch of one. (A plain text is left as it is: a story seldom
+        repeats one, and the table of them would cost more than it saves.)"""
+        out = []
+        texts_only = True
+        for p in parts:
+            c = p.__class__
+            if c is str:
+                p = self.strs.setdefault(p, p)
+            else:
+                texts_only = False
+                if c is Branches:
+                    p = Branches(self.branch_once(cond, sub) for cond, sub in p)
+            out.append(p)
+        new = tuple(out)
+        if texts_only:
+            return self.tuples.setdefault(tuple(map(id, new)), new)  # type: ignore[no-any-return]
+        return new
+
+    def branch_once(self, cond: Expr | None, sub: tuple[Any, ...]) -> tuple[Any, ...]:
+        sub = self.parts_once(sub)
+        if cond is not None:
+            return (cond, sub)
+        # (keyed by the identity of a tuple the table holds: alive while the key is)
+        return self.tuples.setdefault(("else", id(sub)), (None, sub))  # type: ignore[no-any-return]
 
     def effects(self, file: str, values: dict[str, Any]) -> tuple[Effect, ...]:
+        if "set" not in values and "add" not in values and "subtract" not in values:
+            return ()
         out: list[Effect] = []
         for op in ("set", "add", "subtract"):
-            for name, (src, (kline, kcol)) in values.get(op, {}).items():
+            if op not in values:
+                continue
+            for name, (src, (kline, kcol)) in values[op].items():
                 i = self.var_index.get(name)
                 if i is None:
                     self.err(
@@ -682,7 +814,7 @@ class _Builder:
     def goto(self, file: str, f: Fields, what: str) -> Goto | None:
         v = f.values
         has_to = "to" in v
-        has_chance = any(k in v for k in ("chance", "success", "failure"))
+        has_chance = "chance" in v or "success" in v or "failure" in v
         if has_to and has_chance:
             self.err(
                 file,
@@ -957,13 +1089,14 @@ class _Builder:
             }
         else:
             where, offered = "the story", {c.id for s in scenes.values() for c in s.choices or ()}
-        items = f.nodes["prefer"].value
         written = v["prefer"]
         prefer: list[str] = []
         for i, cid in enumerate(written):
             cid = self.choice_ref(cid, offered)
             if cid not in offered:
                 if known:
+                    node = f.node("prefer")
+                    items = node.value if node is not None else ()
                     line, col = pos(items[i]) if len(items) == len(written) else f.at("prefer")
                     self.err(file, line, col, unknown_choice(cid, where, offered), E_REF)
                 ok = False
@@ -1056,6 +1189,13 @@ class _Builder:
 
 
 MAX_TARGET_RUNS = 1_000_000
+_SPACES, _SPACES_B = re.compile(" *"), re.compile(b" *")
+
+
+def _line_starts(text: str | bytes) -> array[int]:
+    """Where each line of a text starts, and (last) its length plus one."""
+    lines = text.split("\n" if isinstance(text, str) else b"\n")  # type: ignore[arg-type]
+    return array("i", accumulate(map(add, map(len, lines), repeat(1)), initial=0))
 
 
 def tags_of(values: dict[str, Any]) -> tuple[str, ...]:

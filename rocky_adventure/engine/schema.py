@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -44,6 +45,19 @@ _PLAIN = (None, "")
 
 def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
+
+
+# What a file may hold for no scalar of it to have a character _CONTROL strips
+_PLAIN_BYTES = bytes(range(0x20, 0x7F)).replace(b"\\", b"") + b"\t\n"
+
+
+def no_control(data: bytes) -> bool:
+    """Whether no scalar read from `data` can hold a character that
+    _CONTROL strips: the file is ASCII, without control characters but tab
+    and newline, and without a backslash (a double-quoted scalar's escapes
+    can make any character). One pass over the bytes in C, where stripping
+    looks at every character of every scalar."""
+    return data.isascii() and not data.translate(None, _PLAIN_BYTES)
 
 
 # Words other formats use for true and false (YAML 1.1's yes/no/on/off)
@@ -102,12 +116,64 @@ def refused(
     return out
 
 
+class FileSource:
+    """A file's text (its bytes, or its decoded text), from which the positions
+    of a mapping's values are found again when an error needs one: the Fields
+    of a file read with one (see Ctx) keep no YAML nodes, so a file's nodes are
+    freed as soon as its Fields are built. The file is parsed again, once, the
+    first time a position is asked for."""
+
+    __slots__ = ("file", "data", "_maps")
+
+    def __init__(self, file: str, data: str | bytes):
+        self.file = file
+        self.data = data
+        self._maps: dict[tuple[int, int], list[MappingNode]] | None = None
+
+    def value_node(self, line: int, col: int, key: str) -> Node | None:
+        """The node of `key`'s value in the mapping at (line, col)."""
+        maps = self._maps
+        if maps is None:
+            maps = self._maps = self._index()
+        for mapping in maps.get((line, col), ()):
+            for knode, vnode in mapping.value:
+                if knode.__class__ is ScalarNode and knode.value == key:
+                    found: Node = vnode  # (the first: a key given twice makes no Fields)
+                    return found
+        return None
+
+    def _index(self) -> dict[tuple[int, int], list[MappingNode]]:
+        from .yamlio import compose, decode
+
+        data = self.data
+        text = data if isinstance(data, str) else decode(data, self.file)[0]
+        root = compose(text, self.file)[0] if text is not None else None
+        maps: dict[tuple[int, int], list[MappingNode]] = {}
+        stack = [root] if root is not None else []
+        while stack:
+            n = stack.pop()
+            if isinstance(n, MappingNode):
+                maps.setdefault(pos(n), []).append(n)
+                for k, v in reversed(n.value):
+                    stack.append(v)
+                    stack.append(k)
+            elif isinstance(n, SequenceNode):
+                stack.extend(reversed(n.value))
+        return maps
+
+
 @dataclass(slots=True)
 class Ctx:
-    """Where errors of one file go."""
+    """Where errors of one file go, and the file's text when its Fields are
+    to keep no nodes (see FileSource). `lines` makes each line number one
+    object (a story's files share them: the model holds some 80,000), and
+    can be shared by the files of one load."""
 
     file: str
     errors: list[Diagnostic]
+    source: FileSource | None = None
+    lines: dict[int, int] = field(default_factory=dict)
+    clean: bool = False  # (no_control of the file: its text needs no stripping)
 
     def err(self, node: Node, msg: str, code: str = E_SCHEMA) -> None:
         m = node.start_mark
@@ -173,10 +239,20 @@ class _Scalar(T):
             n = self.scalar(node, ctx)
             if n is None:
                 return None
-        if n.value in _NULLS and n.style in _PLAIN:
+        if n.style in _PLAIN and n.value in _NULLS:
             ctx.err(node, f"expected {self.expected()}, got nothing")
             return None
         return n
+
+
+def _held(node: Node) -> ScalarNode | None:
+    """The node if it is an untagged scalar holding something (what
+    _Scalar.present lets through, without a word), else None."""
+    if node.__class__ is ScalarNode and node.tag == IMPLICIT:
+        n: ScalarNode = node
+        if n.style not in _PLAIN or n.value not in _NULLS:
+            return n
+    return None
 
 
 class Str(_Scalar):
@@ -193,16 +269,19 @@ class Str(_Scalar):
         return self.what
 
     def load(self, node: Node, ctx: Ctx) -> Any:
-        n = self.present(node, ctx)
+        n = _held(node)
         if n is None:
-            return INVALID
+            n = self.present(node, ctx)
+            if n is None:
+                return INVALID
         v = n.value
         if self._re is not None and not self._re.fullmatch(v):
             ctx.err(node, f"expected {self.what}, got {v!r}")
             return INVALID
         if self.control:
-            v = _CONTROL.sub("", v)
-        return v
+            return v if ctx.clean else _CONTROL.sub("", v)
+        # an id, a reference or a word: one object for each (a story repeats them)
+        return sys.intern(v)
 
     def json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"type": "string", "minLength": 1}
@@ -317,11 +396,15 @@ class Scalar(_Scalar):
         return self.what
 
     def load(self, node: Node, ctx: Ctx) -> Any:
-        n = self.present(node, ctx)
+        n = _held(node)
         if n is None:
-            return INVALID
+            n = self.present(node, ctx)
+            if n is None:
+                return INVALID
         m = n.start_mark
-        return Source(_CONTROL.sub("", n.value), n.style or None, m.line + 1, m.column + 1)
+        line = m.line + 1
+        v = n.value if ctx.clean else _CONTROL.sub("", n.value)
+        return Source(v, n.style or None, ctx.lines.setdefault(line, line), m.column + 1)
 
     def json(self) -> dict[str, Any]:
         return self._with_doc({"type": ["string", "integer", "number", "boolean"]})
@@ -440,7 +523,9 @@ class Map(T):
                 continue
             v = self.value.load(vnode, ctx)
             if v is not INVALID:
-                out[k] = (v, pos(knode))
+                m = knode.start_mark
+                line = m.line + 1
+                out[sys.intern(k)] = (v, (ctx.lines.setdefault(line, line), m.column + 1))
         return out
 
     def json(self) -> dict[str, Any]:
@@ -461,23 +546,59 @@ class Field:
 
 
 class Fields:
-    """What an Obj yields: the values, the value nodes (for positions, read
-    only when an error needs them) and where the mapping was."""
+    """What an Obj yields: the values, where the mapping was, and what gives
+    the positions of its values (read only when an error needs them, but for
+    a scalar given where a list or mapping could be: `next: scene`).
 
-    __slots__ = ("values", "nodes", "line", "col", "node")
+    Read with a FileSource (the loader's files), `nodes` holds only those
+    scalars' start marks, and the nodes of mappings whose entries were
+    partly refused (see `refused`); any other position is found again in the
+    file. Read without one, `nodes` holds every value node."""
 
-    def __init__(self, values: dict[str, Any], nodes: dict[str, Node], node: Node):
+    __slots__ = ("values", "nodes", "line", "col", "source")
+
+    def __init__(
+        self,
+        values: dict[str, Any],
+        nodes: dict[str, Any] | None,
+        line: int,
+        col: int,
+        source: FileSource | None = None,
+    ):
         self.values = values
         self.nodes = nodes
-        m = node.start_mark
-        self.line = m.line + 1
-        self.col = m.column + 1
-        self.node = node
+        self.line = line
+        self.col = col
+        self.source = source
 
     def at(self, key: str) -> tuple[int, int]:
         """(line, col) of a key's value, or of the mapping if it is absent."""
-        n = self.nodes.get(key)
-        return pos(n) if n is not None else (self.line, self.col)
+        n = self.nodes.get(key) if self.nodes else None
+        if n is None and self.source is not None and key in self.values:
+            n = self.source.value_node(self.line, self.col, key)
+        if n is None:
+            return (self.line, self.col)
+        m = getattr(n, "start_mark", n)  # (a node, or a kept mark)
+        return (m.line + 1, m.column + 1)
+
+    def node(self, key: str) -> Node | None:
+        """The node of a key's value (None if absent)."""
+        n = self.nodes.get(key) if self.nodes else None
+        if isinstance(n, Node):
+            return n
+        if self.source is not None and key in self.values:
+            return self.source.value_node(self.line, self.col, key)
+        return None
+
+    def kept(self, key: str) -> Node | None:
+        """The node of a key's value if the Fields hold it: every one when read
+        without a FileSource, else only a mapping whose entries were partly
+        refused (what `refused` looks at). Never parses the file again."""
+        n = self.nodes.get(key) if self.nodes else None
+        return n if isinstance(n, Node) else None
+
+
+_MARK, _REFUSED = 1, 2  # (see Obj.entries)
 
 
 class Obj(T):
@@ -490,8 +611,17 @@ class Obj(T):
     ):
         self.name = name
         self.fields = fields
-        self.loaders: dict[str, Callable[[Node, Ctx], Any]] = {
-            k: f.type.load for k, f in fields.items()
+        # each key's own string (the values are keyed by these, not by the strings of
+        # the file's keys, which go with its nodes), its loader, and what a Fields read
+        # with a FileSource keeps of it: _MARK, the position of a scalar given where a
+        # list could be; _REFUSED, a mapping's node when some of its entries are refused
+        self.entries: dict[str, tuple[str, Callable[[Node, Ctx], Any], int]] = {
+            k: (
+                k,
+                f.type.load,
+                _MARK if isinstance(f.type, Either) else _REFUSED if isinstance(f.type, Map) else 0,
+            )
+            for k, f in fields.items()
         }
         self.required = tuple(k for k, f in fields.items() if f.required)
         self.doc = doc
@@ -507,44 +637,53 @@ class Obj(T):
             if mapping is None:
                 return INVALID
             node = mapping
-        loaders = self.loaders
-        values: dict[str, Any] = {}
-        nodes: dict[str, Node] = {}
+        entries = self.entries
+        source = ctx.source
+        values: dict[str, Any] = {}  # (a key whose value is INVALID is there too, as INVALID)
+        eager = source is None
+        nodes: dict[str, Any] | None = {} if eager else None
         bad = False
         for knode, vnode in node.value:
             k = knode.value
             if (
                 knode.__class__ is not ScalarNode
                 or knode.tag != IMPLICIT
-                or k in nodes
+                or k in values
                 or (k == "<<" and knode.style in _PLAIN)
             ):
-                _key(knode, set(nodes), ctx)  # reports what is wrong
+                _key(knode, set(values), ctx)  # reports what is wrong
                 bad = True
                 continue
-            load = loaders.get(k)
-            if load is None:
-                close = difflib.get_close_matches(k, list(loaders), n=1)
+            entry = entries.get(k)
+            if entry is None:
+                close = difflib.get_close_matches(k, list(entries), n=1)
                 hint = (
                     f" (did you mean {close[0]!r}?)"
                     if close
-                    else f" (expected one of: {', '.join(loaders)})"
+                    else f" (expected one of: {', '.join(entries)})"
                 )
                 ctx.err(knode, f"unknown key {k!r} in {self.name}{hint}")
                 bad = True
                 continue
-            nodes[k] = vnode
-            v = load(vnode, ctx)
+            k, load, keep = entry
+            v = values[k] = load(vnode, ctx)
             if v is INVALID:
                 bad = True
-                continue
-            values[k] = v
+            elif eager:
+                nodes[k] = vnode  # type: ignore[index]
+            elif keep:
+                if keep == _MARK and vnode.__class__ is ScalarNode:
+                    nodes = nodes or {}
+                    nodes[k] = vnode.start_mark
+                elif keep == _REFUSED and len(v) < len(vnode.value):
+                    nodes = nodes or {}
+                    nodes[k] = vnode  # (what `refused` reads)
         for k in self.required:
-            if k not in nodes:
+            if k not in values:
                 ctx.err(node, f"{self.name} is missing the required key {k!r}")
                 bad = True
         for group in self.one_of:
-            given = [k for k in group if k in nodes]
+            given = [k for k in group if k in values]
             if len(given) != 1:
                 what = ", ".join(group[:-1]) + " or " + group[-1]
                 if given:
@@ -557,7 +696,9 @@ class Obj(T):
                 bad = True
         if bad:
             return INVALID
-        return Fields(values, nodes, node)
+        m = node.start_mark
+        line = m.line + 1
+        return Fields(values, nodes, ctx.lines.setdefault(line, line), m.column + 1, source)
 
     def json(self) -> dict[str, Any]:
         props: dict[str, dict[str, Any]] = {}

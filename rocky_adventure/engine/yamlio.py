@@ -3,6 +3,7 @@ with positions, and refuse the YAML features a story never needs."""
 
 from __future__ import annotations
 
+import operator
 import re
 
 import yaml
@@ -35,22 +36,20 @@ _PLAIN = (None, "")
 class _StrictLoader(_Parser):
     """A composer whose resolver tags nothing: the schema decides what a
     scalar means, so YAML 1.1 guesses (`no` -> false, `12:30` -> 750) never
-    happen."""
+    happen.
+
+    The composer calls these three hooks for every node (a story of 10,000
+    scenes has some 330,000): they are functions written in C, so no call
+    makes a Python frame. `resolve(kind, value, implicit)` is "?".format,
+    which gives "?" whatever it is passed; `descend_resolver(parent, index)`
+    and `ascend_resolver()` do nothing but return a value nobody reads."""
 
     def __init__(self, stream: str | bytes) -> None:
         super().__init__(stream)
 
-    def resolve(
-        self, kind: type[Node], value: str | None, implicit: bool | tuple[bool, bool]
-    ) -> str:  # noqa: D401 - YAML hook
-        return IMPLICIT
-
-    # the pure-Python composer also asks these
-    def descend_resolver(self, *args: object) -> None:
-        pass
-
-    def ascend_resolver(self, *args: object) -> None:
-        pass
+    resolve = staticmethod(IMPLICIT.format)
+    descend_resolver = staticmethod(operator.is_)  # (two arguments, no effect)
+    ascend_resolver = staticmethod(tuple)  # (no argument, no effect)
 
 
 def decode(data: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
