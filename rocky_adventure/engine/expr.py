@@ -3,15 +3,18 @@
 Parsed once at load with Python's `ast` module and an allow-list (never
 eval/exec): literals, names, and/or/not, comparisons, + - * // %, unary
 minus and `a if cond else b`. Every expression is type-checked against the
-declared variables, then compiled lazily into a tree of closures for speed.
+declared variables, then compiled into a tree of closures for speed: lazily,
+on first evaluation, or all at once with `compile_all` (what randomtest
+does: see docs/performance.md, "Big stories").
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import gc
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias
 
 from .diagnostics import StoryRuntimeError
@@ -364,8 +367,9 @@ class Expr:
     """A compiled expression. Call `expr.fn(ctx)` where ctx has `v` (the
     variable values by index), `visits` (scene id -> count) and `turns`.
 
-    `fn` is built on first use (most of a story's expressions never run in
-    one play): until then the slot is empty and `__getattr__` builds it."""
+    `fn` is built on first use, or for a whole story at once by
+    `compile_all`: until then the slot is empty and `__getattr__` builds
+    it."""
 
     __slots__ = ("source", "ir", "type", "reads", "file", "line", "col", "fn")
 
@@ -522,6 +526,57 @@ def _build(ir: IR, expr: Expr) -> Fn:
 
         return chain
     raise AssertionError(f"unknown expression node {k}")  # pragma: no cover
+
+
+def _can_fault(ir: IR) -> bool:
+    """Whether evaluating `ir` can raise (division or modulo): its closure
+    then names its own expression's place in the message."""
+    k = ir[0]
+    if k == "bin":
+        return ir[1] in ("//", "%") or _can_fault(ir[2]) or _can_fault(ir[3])
+    if k in ("not", "neg"):
+        return _can_fault(ir[1])
+    if k in ("and", "or"):
+        return any(_can_fault(p) for p in ir[1])
+    if k == "if":
+        return _can_fault(ir[1]) or _can_fault(ir[2]) or _can_fault(ir[3])
+    if k == "cmp":
+        return any(_can_fault(x) for x in ir[2])
+    return False
+
+
+def compile_all(exprs: Iterable[Expr]) -> int:
+    """Build the closure of every expression now rather than on its first
+    evaluation; returns how many distinct closures were built.
+
+    Expressions that share their tree (the loader parses each distinct
+    source text once, so a story's 300,000 expressions may hold 30,000
+    trees) share one closure, built once, except where evaluating can fault
+    (`//`, `%`): that closure names its own expression's place. The
+    collector is paused meanwhile: a big story makes a million closures and
+    cells, none of them garbage, which it would otherwise scan again and
+    again (at 100,000 scenes, 3 s instead of 0.3 s)."""
+    # id(tree) -> (tree, closure or None for "one per expression"); the tree is kept in the
+    # entry so that its id cannot be reused while the memo lives
+    memo: dict[int, tuple[IR, Fn | None]] = {}
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for e in exprs:
+            ir = e.ir
+            hit = memo.get(id(ir))
+            if hit is None:
+                fn = _build(ir, e)
+                memo[id(ir)] = (ir, None if _can_fault(ir) else fn)
+            elif hit[1] is None:
+                fn = _build(ir, e)
+            else:
+                fn = hit[1]
+            e.fn = fn
+    finally:
+        if enabled:
+            gc.enable()
+    return len(memo)
 
 
 def _and(f: Fn, g: Fn) -> Fn:

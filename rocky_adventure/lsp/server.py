@@ -39,6 +39,7 @@ from .. import __version__
 from ..engine import memo
 from ..engine.diagnostics import Diagnostic
 from ..engine.files import MAX_FILE_BYTES, OVERLAY, bundled_story_dir
+from ..engine.load import forget_last
 from ..tools.lint import CHECK_BUDGET, QUICK_SKIPS
 from .workspace import Project, Workspace
 
@@ -141,6 +142,7 @@ class RockyServer(LanguageServer):
             )
         finally:
             OVERLAY.clear()
+            forget_last()  # (the server keeps no Story between edits)
 
     def publish(self, project: Project, diags: Iterable[Diagnostic], keep: bool = False) -> None:
         """Publish `diags` for every file of `project` (and of its base story

@@ -11,13 +11,15 @@ reported with its seed and its choices: `replay(story, seed, choices)` (or
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..engine.diagnostics import StoryRuntimeError
-from ..engine.expr import Expr
+from ..engine.expr import Expr, compile_all
 from ..engine.model import Story
 from ..engine.play import CONTINUE, Cursor
 from ..engine.rng import Random
@@ -45,6 +47,37 @@ def touch(parts, ctx) -> None:
                     break
 
 
+def story_exprs(story: Story) -> Iterator[Expr]:
+    """Every expression of the story: conditions, odds, effect values, the
+    text's interpolations and {if}s, the display's and the policies' `when`."""
+    for scene in story.scenes.values():
+        yield from scene.text.exprs
+        for e in scene.effects:
+            yield e.value
+        for group in (scene.choices, scene.next):
+            for c in group or ():
+                if c.text is not None:
+                    yield from c.text.exprs
+                if c.cond is not None:
+                    yield c.cond
+                if c.chance is not None:
+                    yield c.chance
+                for e in c.effects:
+                    yield e.value
+    for ending in story.endings.values():
+        yield from ending.epilogue.exprs
+    d = story.display
+    for bar in (*d.sidebar_bars, *d.hud_bars):
+        if bar.when is not None:
+            yield bar.when
+    if d.hud_when is not None:
+        yield d.hud_when
+    for policy in story.policies:
+        for rule in policy.rules:
+            if rule.when is not None:
+                yield rule.when
+
+
 @dataclass(slots=True)
 class Batch:
     runs: int = 0
@@ -62,6 +95,42 @@ class Batch:
     witnesses: dict = field(default_factory=dict)
 
 
+def _paragraphs(text: str) -> tuple[str, ...] | list[str]:
+    """game.text.paragraphs(text), without its work for a text of one line."""
+    text = text.strip()
+    if not text:
+        return ()
+    if text.isascii():  # (a flag of the string: no scan)
+        # (the ASCII characters str.splitlines breaks at: each `in` is one memchr)
+        if not (
+            "\n" in text
+            or "\r" in text
+            or "\v" in text
+            or "\f" in text
+            or "\x1c" in text
+            or "\x1d" in text
+            or "\x1e" in text
+        ):
+            return (text,)
+    elif len(text.splitlines()) == 1:  # (stripped: a line break would split it in two)
+        return (text,)
+    return paragraphs(text)
+
+
+# (story, id(template) -> its paragraphs): the paragraphs of each plain template shown,
+# split once per process for the story being tested (randomtest() forgets the story at
+# its end). The strings are the same objects from visit to visit, so their hashes, which
+# the repetition count needs, are computed once too.
+_PLAIN: tuple[Story, dict[int, tuple[str, ...] | list[str]]] | None = None
+
+
+def _plain_paragraphs(story: Story) -> dict[int, tuple[str, ...] | list[str]]:
+    global _PLAIN
+    if _PLAIN is None or _PLAIN[0] is not story:
+        _PLAIN = (story, {})
+    return _PLAIN[1]
+
+
 def play_batch(
     story: Story,
     seeds: range,
@@ -77,6 +146,7 @@ def play_batch(
     scenes = out.scenes
     cont = CONTINUE
     scene_repeats = out.scene_repeats
+    plain = _plain_paragraphs(story)
     for seed in seeds:
         out.runs += 1
         c = Cursor.start(story, seed)
@@ -88,20 +158,28 @@ def play_batch(
         seen_paras: set[str] = set()
         shown = repeated = 0
 
-        def read(scene_id: str, text: str) -> None:
-            """Count the paragraphs shown, and those this run showed before."""
+        def read(c: Cursor = c) -> None:
+            """Count the paragraphs the scene shows, and those this run showed before."""
             nonlocal shown, repeated
-            for para in paragraphs(text):
-                shown += 1
+            scene = c.scene
+            t = scene.text
+            if t.plain is not None:
+                paras = plain.get(id(t))
+                if paras is None:
+                    paras = plain[id(t)] = _paragraphs(t.plain)
+            else:
+                paras = _paragraphs(t.render(c))
+            shown += len(paras)
+            for para in paras:
                 if para in seen_paras:
                     repeated += 1
-                    scene_repeats[scene_id] = scene_repeats.get(scene_id, 0) + 1
+                    scene_repeats[scene.id] = scene_repeats.get(scene.id, 0) + 1
                 else:
                     seen_paras.add(para)
 
         try:
             if render:
-                read(c.scene.id, c.scene.text.render(c))
+                read()
             while c.ending is None:
                 opts = c.options()
                 if not opts:
@@ -114,18 +192,21 @@ def play_batch(
                     for o in opts:
                         if o.text is not None and o.text.plain is None:
                             touch(o.text.parts, c)
-                if prefer and len(opts) > 1:
-                    fresh = [
-                        o for o in opts if id(c.scene.next if o is cont else o) not in taken_ids
-                    ]
-                    pick = fresh[below(len(fresh))] if fresh else opts[below(len(opts))]
+                if len(opts) > 1:
+                    # (only a scene with `next` offers CONTINUE, and then alone)
+                    if prefer:
+                        fresh = [o for o in opts if id(o) not in taken_ids]
+                        pick = fresh[below(len(fresh))] if fresh else opts[below(len(opts))]
+                    else:
+                        pick = opts[below(len(opts))]
+                    taken_ids.add(id(pick))
                 else:
-                    pick = opts[below(len(opts))] if len(opts) > 1 else opts[0]
-                taken_ids.add(id(c.scene.next if pick is cont else pick))
+                    pick = opts[0]
+                    taken_ids.add(id(c.scene.next if pick is cont else pick))
                 c.take(pick)
                 steps += 1
                 if render:
-                    read(c.scene.id, c.scene.text.render(c))
+                    read()
             else:
                 endings[c.ending] = endings.get(c.ending, 0) + 1
                 if c.ending not in out.witnesses:
@@ -211,9 +292,53 @@ def randomtest(
 ) -> dict:
     """Play `runs` random playthroughs and return the report (a JSON-ready
     dict that depends only on the story and the arguments, not on jobs)."""
+    global _PLAIN
     parts = [(r, prefer, step_limit, render) for r in batches(seed, runs)]
-    results = map_batches(story, _work, parts, jobs)
-    return report(story, results, runs=runs, seed=seed, prefer=prefer, step_limit=step_limit)
+    compile_story(story)  # (before the freeze: the closures are frozen with the story)
+    with frozen_heap():
+        try:
+            results = map_batches(story, _work, parts, jobs)
+        finally:
+            _PLAIN = None
+        return report(story, results, runs=runs, seed=seed, prefer=prefer, step_limit=step_limit)
+
+
+# (id of the story compiled last, its first expression): compile_story's memory. The
+# expression is held so that the pair cannot match another story by chance; when it does
+# anyway (a story freed, another at its address sharing its first expression, as a
+# pack's does), its other expressions are compiled on first use: as fast, only later.
+_COMPILED: tuple[int, Expr | None] = (0, None)
+
+
+def compile_story(story: Story) -> None:
+    """Compile every expression of the story now (expr.compile_all: those that
+    share a tree share a closure), once per story: a big story's play then
+    builds none (a first randomtest of 100,000 scenes evaluates 130,000 of
+    them), and the collector never sees them young."""
+    global _COMPILED
+    first = next(story_exprs(story), None)
+    if first is not None and _COMPILED[0] == id(story) and _COMPILED[1] is first:
+        return
+    compile_all(story_exprs(story))
+    _COMPILED = (id(story), first)
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Leave every object alive now out of the collector's passes while the
+    block runs (gc.freeze): a loaded story is millions of objects that live
+    as long as it does, and random play allocates enough for the collector
+    to scan them again and again (at 100,000 scenes, most of the time of a
+    first randomtest). Forked workers then also share the story's pages
+    rather than copying them as the collector touches them. Objects frozen
+    before (the game freezes its heap once loaded) stay frozen."""
+    already = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not already:
+            gc.unfreeze()
 
 
 def report(
@@ -246,8 +371,16 @@ def report(
             unfinished[k] += n
         errors.extend(b.errors)
     errors.sort(key=lambda e: e["seed"])
-    all_choices = [(s.id, c.id) for s in story.scenes.values() for c in (s.choices or ())]
-    never_choices = [f"{s}.{c}" for s, c in all_choices if (s, c) not in taken]
+    n_choices = 0
+    never_choices = []
+    for s in story.scenes.values():
+        if s.choices:
+            sid = s.id
+            n_choices += len(s.choices)
+            if sid in scenes:
+                never_choices += [f"{sid}.{c.id}" for c in s.choices if (sid, c.id) not in taken]
+            else:  # (a scene never reached: none of its choices was taken)
+                never_choices += [f"{sid}.{c.id}" for c in s.choices]
     never_scenes = [s for s in story.scenes if s not in scenes]
 
     def pct(n: int, total: int) -> float:
@@ -275,9 +408,9 @@ def report(
                 "never": never_scenes,
             },
             "choices": {
-                "taken": len(all_choices) - len(never_choices),
-                "total": len(all_choices),
-                "percent": pct(len(all_choices) - len(never_choices), len(all_choices)),
+                "taken": n_choices - len(never_choices),
+                "total": n_choices,
+                "percent": pct(n_choices - len(never_choices), n_choices),
                 "never": never_choices,
             },
             "endings": {
