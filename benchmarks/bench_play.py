@@ -126,13 +126,13 @@ def race(story: Any, runs: int, rounds: int) -> dict[str, float]:
     return best
 
 
-def show_race(what: str, best: dict[str, float]) -> float:
+def show_race(what: str, best: dict[str, float], target: str = "") -> float:
     base_name = max((k for k in best if k != "Cursor"), key=lambda k: best[k])
     ratio = best["Cursor"] / best[base_name]
     others = ", ".join(f"{k} {v:,.0f}/s" for k, v in best.items() if k != "Cursor")
     print(
         f"({what}) random play: Cursor {best['Cursor']:,.0f} choices/s = {ratio:.2f}x "
-        f"the faster minimal engine ({others}) (target >= 0.35x)"
+        f"the faster minimal engine ({others}){target}"
     )
     return ratio
 
@@ -157,7 +157,11 @@ def main() -> int:
             f"visited): choice 100 {a100 * 1e6:.1f} us, choice 4,000 {a4000 * 1e6:.1f} us "
             f"= {a4000 / a100:.2f}x (target <= 1.2x)"
         )
-        show_race("b: 10k story", race(story, 300 if args.quick else 600, rounds // 2 + 1))
+        show_race(
+            "b: 10k story",
+            race(story, 300 if args.quick else 600, rounds // 2 + 1),
+            " (target >= 0.35x)",
+        )
         show_race("c: bundled story", race(bundled, 150 if args.quick else 300, rounds // 2 + 1))
     return 0
 

@@ -329,13 +329,7 @@ class Cursor:
         ]
 
     def take(self, choice: Choice) -> None:
-        """Take a choice from options() (no legality check: see step).
-
-        (enter() and apply() are written out here: this is the loop that
-        tools run millions of times, and a method call is a good part of a
-        step. The order is theirs: the path and turns, the branch of `next`,
-        the choice's effects, the roll, then entering the target: its visit
-        count, its effects, its ending.)"""
+        """Take a choice from options() (no legality check: see step)."""
         scene = self.scene
         self.steps.append((scene.id, choice.id))
         self.turns += 1
@@ -356,46 +350,14 @@ class Cursor:
             if type(once) is frozenset:  # (a State's: copied on the first write)
                 once = self.once = set(once)
             once.add((scene.id, choice.id))  # type: ignore[union-attr]
-        effects = choice.effects
-        if effects:
-            v = self.v
-            for e in effects:
-                val = e.value.fn(self)
-                op = e.op
-                new = val if op == "set" else v[e.var] + val if op == "add" else v[e.var] - val
-                lo = e.lo
-                if lo is not None:
-                    if new < lo:
-                        new = lo
-                    elif new > e.hi:
-                        new = e.hi
-                v[e.var] = new
+        if choice.effects:
+            self.apply(choice.effects)
         target = choice.to
         if target is None:
             odds = choice.chance.fn(self)  # type: ignore[union-attr]
             self.rng, r = next_float(self.rng)
             target = choice.success if r * 100.0 < odds else choice.failure
-        # enter(target)
-        scene = self.scenes[target]  # type: ignore[index]
-        self.scene = scene
-        visits = self.visits
-        visits[target] = visits.get(target, 0) + 1  # type: ignore[index,arg-type]
-        effects = scene.effects
-        if effects:
-            v = self.v
-            for e in effects:
-                val = e.value.fn(self)
-                op = e.op
-                new = val if op == "set" else v[e.var] + val if op == "add" else v[e.var] - val
-                lo = e.lo
-                if lo is not None:
-                    if new < lo:
-                        new = lo
-                    elif new > e.hi:
-                        new = e.hi
-                v[e.var] = new
-        if scene.ending is not None:
-            self.ending = scene.ending
+        self.enter(target)  # type: ignore[arg-type]
 
     def step(self, choice_id: str) -> Choice:
         """Take the open choice with this id; IllegalChoice if there is none."""

@@ -27,24 +27,24 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PACK = FIXTURES / "old_gym"
 
 # The server's own data and cache dirs (one folder for the whole run: the server command is
-# fixed when the fixture is defined)
+# fixed when a fixture is defined)
 _HOME = Path(tempfile.mkdtemp(prefix="rocky-lsp-tests-"))
 atexit.register(shutil.rmtree, _HOME, True)
-SERVER = ClientServerConfig(
-    server_command=[
-        sys.executable,
-        "-m",
-        "rocky_adventure",
-        "lsp",
-        "--data-dir",
-        str(_HOME / "data"),
-    ],
-    server_env={
-        **os.environ,
-        "ROCKY_ADVENTURE_CACHE_DIR": str(_HOME / "cache"),
-        "ROCKY_ADVENTURE_DATA_DIR": str(_HOME / "data"),
-    },
-)
+
+
+def server(*args: str) -> ClientServerConfig:
+    """`rocky-adventure lsp ARGS...` with this run's data and cache dirs."""
+    return ClientServerConfig(
+        server_command=[sys.executable, "-m", "rocky_adventure", "lsp", *args],
+        server_env={
+            **os.environ,
+            "ROCKY_ADVENTURE_CACHE_DIR": str(_HOME / "cache"),
+            "ROCKY_ADVENTURE_DATA_DIR": str(_HOME / "data"),
+        },
+    )
+
+
+SERVER = server("--data-dir", str(_HOME / "data"))
 
 
 def uri(path: str | Path) -> str:

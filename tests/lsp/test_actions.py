@@ -4,22 +4,20 @@ that loads without the error they fix."""
 from __future__ import annotations
 
 import asyncio
-import atexit
-import os
 import shutil
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from rocky_adventure.lsp import actions as A
 from rocky_adventure.lsp import lintjob
 from rocky_adventure.lsp.diagnostics import by_file, to_lsp
 from rocky_adventure.lsp.index import MANIFEST, PACK, index_file
+
+from .conftest import server
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTER = ROOT / "examples" / "starter"
@@ -338,21 +336,7 @@ def test_apply_edits_in_utf16_units():
 # -- through the server ------------------------------------------------------
 
 
-# The server's data and cache dirs: a folder of its own (the command is fixed here)
-_HOME = Path(tempfile.mkdtemp(prefix="rocky-lsp-h2-"))
-atexit.register(shutil.rmtree, _HOME, True)
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "rocky_adventure", "lsp", "--no-installed-packs"],
-        server_env={
-            **os.environ,
-            "ROCKY_ADVENTURE_CACHE_DIR": str(_HOME / "cache"),
-            "ROCKY_ADVENTURE_DATA_DIR": str(_HOME / "data"),
-        },
-    )
-)
+@pytest_lsp.fixture(config=server("--no-installed-packs"))
 async def client(lsp_client: LanguageClient, tmp_path):
     await lsp_client.initialize_session(
         types.InitializeParams(

@@ -7,25 +7,24 @@ line:col is the start of the LSP range, in UTF-16 units)."""
 from __future__ import annotations
 
 import asyncio
-import atexit
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from rocky_adventure.engine.diagnostics import Diagnostic
 from rocky_adventure.engine.files import bundled_story_dir
 from rocky_adventure.lsp import lintjob
 from rocky_adventure.lsp.diagnostics import by_file, to_lsp
 from rocky_adventure.lsp.server import DONE
+
+from .conftest import server
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTER = ROOT / "examples" / "starter"
@@ -139,21 +138,7 @@ def test_lintjob_with_buffers_equals_check_on_the_saved_files(tmp_path):
 # -- end to end: the server --------------------------------------------------
 
 
-# The server's data and cache dirs: a folder of its own (the command is fixed here)
-_HOME = Path(tempfile.mkdtemp(prefix="rocky-lsp-h2-"))
-atexit.register(shutil.rmtree, _HOME, True)
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "rocky_adventure", "lsp", "--no-installed-packs"],
-        server_env={
-            **os.environ,
-            "ROCKY_ADVENTURE_CACHE_DIR": str(_HOME / "cache"),
-            "ROCKY_ADVENTURE_DATA_DIR": str(_HOME / "data"),
-        },
-    )
-)
+@pytest_lsp.fixture(config=server("--no-installed-packs"))
 async def client(lsp_client: LanguageClient, tmp_path):
     done: list = []
     lsp_client.rocky_done = done  # type: ignore[attr-defined]
