@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rocky_adventure.engine.diagnostics import StoryRuntimeError
 from rocky_adventure.engine.expr import BOOL, INT, STR, Expr, ExprError, parse
-from rocky_adventure.engine.text import TemplateError, parse_template
+from rocky_adventure.engine.text import TemplateError, parse_template, tidy
 
 VARS = {
     "n": (("var", 0), INT),
@@ -137,6 +139,19 @@ def test_templates():
     assert render("{if not flag}gone{end}\n\n\n\nnext", Ctx()) == "next"
     assert render("{flag} {name}") == "true Duke"
     assert render("[@click=app.quit]x[/]") == "[@click=app.quit]x[/]"
+
+
+def tidy_reference(text):
+    """What rendering does to the joined text, written plainly: each line's
+    trailing blanks off, runs of blank lines made one, the whole stripped."""
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+    return re.sub(r"\n\n\n+", "\n\n", text).strip()
+
+
+@given(st.text(alphabet=" \t\n\r\x0bab", max_size=30))
+def test_tidy_is_the_plain_definition(text):
+    # (tidy strips first and skips the line work for one line: the same text, faster)
+    assert tidy(text) == tidy_reference(text)
 
 
 @pytest.mark.parametrize(

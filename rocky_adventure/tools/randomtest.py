@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..engine.diagnostics import StoryRuntimeError
-from ..engine.expr import Expr, compile_all
-from ..engine.model import Story
+from ..engine.expr import Expr, compile_all, format_value
+from ..engine.model import Scene, Story
 from ..engine.play import CONTINUE, Cursor
 from ..engine.rng import Random
 from ..engine.text import Branches
@@ -32,19 +32,27 @@ MAX_REPORTED_ERRORS = 20
 _PICKER_MIX = 0x5DEECE66D  # the picker's stream differs from the story's dice
 
 
-def touch(parts, ctx) -> None:
+def touch(parts, ctx, out: list) -> None:
     """Evaluate what rendering a template would (its interpolations and the
     conditions of its {if} blocks, in the same order) without building the
-    text: the same faults for a fraction of the work."""
+    text: the same faults for a fraction of the work. Appends to `out` what
+    the text depends on: each interpolation's value (a bool as the word it
+    renders as, a float as its text) and the number of each {if} branch
+    taken, in order, so that two renders with equal outcomes are one text."""
     for p in parts:
         cls = p.__class__
         if cls is Expr:
-            p.fn(ctx)
+            v = p.fn(ctx)
+            vc = v.__class__
+            out.append(v if vc is int or vc is str else format_value(v))
         elif cls is Branches:
-            for cond, sub in p:
+            for i, (cond, sub) in enumerate(p):
                 if cond is None or cond.fn(ctx):
-                    touch(sub, ctx)
+                    out.append(i)
+                    touch(sub, ctx, out)
                     break
+            else:
+                out.append(-1)
 
 
 def story_exprs(story: Story) -> Iterator[Expr]:
@@ -117,18 +125,30 @@ def _paragraphs(text: str) -> tuple[str, ...] | list[str]:
     return paragraphs(text)
 
 
-# (story, id(template) -> its paragraphs): the paragraphs of each plain template shown,
-# split once per process for the story being tested (randomtest() forgets the story at
-# its end). The strings are the same objects from visit to visit, so their hashes, which
-# the repetition count needs, are computed once too.
-_PLAIN: tuple[Story, dict[int, tuple[str, ...] | list[str]]] | None = None
+# (story, memo): what play_batch keeps of each scene and text shown, for the story being
+# tested (randomtest() forgets it at its end): under id(scene), _scene_text's pair (a plain
+# text split once); under (id(template), what touch() found it depends on), a varying
+# text's paragraphs, so that a text rendered before with the same values is neither
+# rendered nor split again (at most MAX_MEMO of them). The strings are the same objects
+# from visit to visit, so their hashes, which the repetition count needs, are computed
+# once too.
+_SHOWN: tuple[Story, dict[Any, Any]] | None = None
+MAX_MEMO = 1 << 18
 
 
-def _plain_paragraphs(story: Story) -> dict[int, tuple[str, ...] | list[str]]:
-    global _PLAIN
-    if _PLAIN is None or _PLAIN[0] is not story:
-        _PLAIN = (story, {})
-    return _PLAIN[1]
+def _shown_memo(story: Story) -> dict[Any, Any]:
+    global _SHOWN
+    if _SHOWN is None or _SHOWN[0] is not story:
+        _SHOWN = (story, {})
+    return _SHOWN[1]
+
+
+def _scene_text(scene: Scene) -> tuple[tuple[str, ...] | list[str] | None, bool]:
+    """What play_batch keeps of a scene it shows: its paragraphs when its text
+    is plain (None when it varies), and whether a choice's text varies."""
+    t = scene.text
+    varies = any(ch.text is not None and ch.text.plain is None for ch in scene.choices or ())
+    return (None if t.plain is None else _paragraphs(t.plain), varies)
 
 
 def play_batch(
@@ -146,7 +166,7 @@ def play_batch(
     scenes = out.scenes
     cont = CONTINUE
     scene_repeats = out.scene_repeats
-    plain = _plain_paragraphs(story)
+    shown_memo = _shown_memo(story)
     for seed in seeds:
         out.runs += 1
         c = Cursor.start(story, seed)
@@ -157,30 +177,34 @@ def play_batch(
         msg = ""
         seen_paras: set[str] = set()
         shown = repeated = 0
-
-        def read(c: Cursor = c) -> None:
-            """Count the paragraphs the scene shows, and those this run showed before."""
-            nonlocal shown, repeated
-            scene = c.scene
-            t = scene.text
-            if t.plain is not None:
-                paras = plain.get(id(t))
-                if paras is None:
-                    paras = plain[id(t)] = _paragraphs(t.plain)
-            else:
-                paras = _paragraphs(t.render(c))
-            shown += len(paras)
-            for para in paras:
-                if para in seen_paras:
-                    repeated += 1
-                    scene_repeats[scene.id] = scene_repeats.get(scene.id, 0) + 1
-                else:
-                    seen_paras.add(para)
-
         try:
-            if render:
-                read()
-            while c.ending is None:
+            while True:
+                if render:
+                    # the paragraphs the scene shows, and those this run showed before
+                    scene = c.scene
+                    known = shown_memo.get(id(scene))
+                    if known is None:
+                        known = shown_memo[id(scene)] = _scene_text(scene)
+                    paras, touch_choices = known
+                    if paras is None:  # (its text varies)
+                        t = scene.text
+                        outcomes: list = [id(t)]
+                        touch(t.parts, c, outcomes)
+                        key = tuple(outcomes)
+                        paras = shown_memo.get(key)
+                        if paras is None:
+                            paras = _paragraphs(t.render(c))
+                            if len(shown_memo) < MAX_MEMO:
+                                shown_memo[key] = paras
+                    shown += len(paras)
+                    for para in paras:
+                        if para in seen_paras:
+                            repeated += 1
+                            scene_repeats[scene.id] = scene_repeats.get(scene.id, 0) + 1
+                        else:
+                            seen_paras.add(para)
+                if c.ending is not None:
+                    break
                 opts = c.options()
                 if not opts:
                     kind, msg = "dead_end", f"no choice is open in scene {c.scene.id!r}"
@@ -188,14 +212,17 @@ def play_batch(
                 if steps >= step_limit:
                     kind, msg = "step_limit", f"still playing after {step_limit} choices (a loop?)"
                     break
-                if render:
+                if render and touch_choices:
                     for o in opts:
                         if o.text is not None and o.text.plain is None:
-                            touch(o.text.parts, c)
+                            touch(o.text.parts, c, [])  # (only its faults matter)
                 if len(opts) > 1:
                     # (only a scene with `next` offers CONTINUE, and then alone)
                     if prefer:
-                        fresh = [o for o in opts if id(o) not in taken_ids]
+                        fresh = []
+                        for o in opts:
+                            if id(o) not in taken_ids:
+                                fresh.append(o)
                         pick = fresh[below(len(fresh))] if fresh else opts[below(len(opts))]
                     else:
                         pick = opts[below(len(opts))]
@@ -205,14 +232,13 @@ def play_batch(
                     taken_ids.add(id(c.scene.next if pick is cont else pick))
                 c.take(pick)
                 steps += 1
+            ending = c.ending
+            if kind is None and ending is not None:  # (the loop stopped at an ending)
+                endings[ending] = endings.get(ending, 0) + 1
+                if ending not in out.witnesses:
+                    out.witnesses[ending] = (seed, [cid for _, cid in c.path])
                 if render:
-                    read()
-            else:
-                endings[c.ending] = endings.get(c.ending, 0) + 1
-                if c.ending not in out.witnesses:
-                    out.witnesses[c.ending] = (seed, [cid for _, cid in c.path])
-                if render:
-                    touch(story.endings[c.ending].epilogue.parts, c)
+                    touch(story.endings[ending].epilogue.parts, c, [])
         except StoryRuntimeError as e:
             kind, msg = "error", str(e)
         if render:
@@ -292,14 +318,14 @@ def randomtest(
 ) -> dict:
     """Play `runs` random playthroughs and return the report (a JSON-ready
     dict that depends only on the story and the arguments, not on jobs)."""
-    global _PLAIN
+    global _SHOWN
     parts = [(r, prefer, step_limit, render) for r in batches(seed, runs)]
     compile_story(story)  # (before the freeze: the closures are frozen with the story)
     with frozen_heap():
         try:
             results = map_batches(story, _work, parts, jobs)
         finally:
-            _PLAIN = None
+            _SHOWN = None
         return report(story, results, runs=runs, seed=seed, prefer=prefer, step_limit=step_limit)
 
 

@@ -71,3 +71,47 @@ def test_failures_left_out_are_counted(tmp_path):
     assert failed > 20 and len(r["errors"]) == 20
     assert r["errors_left_out"] == failed - 20
     assert f"and {failed - 20} more failed runs not listed" in format_report(r)
+
+
+COUNTER = """\
+chapter: one
+scenes:
+  - id: a
+    text: |
+      Round {n}. {flag} and {n > 2}.
+
+      {if flag}The flag is up.{end}{if n > 4}It is late.{elif n > 2}Halfway.{end}
+    choices:
+      - id: up
+        text: "Go up from {n}"
+        add: {n: 1}
+        to: a
+      - id: flip
+        text: "Flip {if flag}down{else}up{end}"
+        set: {flag: true}
+        to: a
+      - id: leave
+        text: Leave
+        if: "n > 3"
+        to: b
+  - id: b
+    text: Out in the cold.
+    ending: end
+"""
+
+
+def test_varying_texts_count_as_rendered_every_time(tmp_path, monkeypatch):
+    """randomtest keeps a varying text's paragraphs under the values it read:
+    its report is the one rendering every visit again gives."""
+    import rocky_adventure.tools.randomtest as rt
+
+    stories = [
+        load_story(
+            write_story(tmp_path / "s", {"story.yaml": MANIFEST, "s.yaml": COUNTER}), cache=False
+        ),
+        load_story(ROOT / "story"),
+    ]
+    kept = [randomtest(s, runs=60, seed=3) for s in stories]
+    assert kept[0]["repetition"]["worst"]["repeated"] > 0
+    monkeypatch.setattr(rt, "MAX_MEMO", 0)  # (nothing kept: every varying text rendered)
+    assert [randomtest(s, runs=60, seed=3) for s in stories] == kept
