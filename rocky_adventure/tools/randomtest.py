@@ -129,7 +129,7 @@ def _paragraphs(text: str) -> tuple[str, ...] | list[str]:
 # tested (randomtest() forgets it at its end): under id(scene), _scene_text's pair (a plain
 # text split once); under (id(template), what touch() found it depends on), a varying
 # text's paragraphs, so that a text rendered before with the same values is neither
-# rendered nor split again (at most MAX_MEMO of them). The strings are the same objects
+# rendered nor split again (at most MAX_MEMO of them; from its second showing). The strings are the same objects
 # from visit to visit, so their hashes, which the repetition count needs, are computed
 # once too.
 _SHOWN: tuple[Story, dict[Any, Any]] | None = None
@@ -143,12 +143,22 @@ def _shown_memo(story: Story) -> dict[Any, Any]:
     return _SHOWN[1]
 
 
-def _scene_text(scene: Scene) -> tuple[tuple[str, ...] | list[str] | None, bool]:
+# _scene_text's mark of a varying text not shown yet: its first showing is rendered without
+# the memo (most texts of a big story are shown once, and a miss costs the walk as well)
+_ONCE: Any = object()
+
+
+def _scene_text(scene: Scene) -> tuple[Any, bool]:
     """What play_batch keeps of a scene it shows: its paragraphs when its text
-    is plain (None when it varies), and whether a choice's text varies."""
+    is plain (_ONCE, then None, when it varies), and whether a choice's text
+    varies."""
     t = scene.text
-    varies = any(ch.text is not None and ch.text.plain is None for ch in scene.choices or ())
-    return (None if t.plain is None else _paragraphs(t.plain), varies)
+    varies = False
+    for ch in scene.choices or ():
+        if ch.text is not None and ch.text.plain is None:
+            varies = True
+            break
+    return (_ONCE if t.plain is None else _paragraphs(t.plain), varies)
 
 
 def play_batch(
@@ -186,7 +196,10 @@ def play_batch(
                     if known is None:
                         known = shown_memo[id(scene)] = _scene_text(scene)
                     paras, touch_choices = known
-                    if paras is None:  # (its text varies)
+                    if paras is _ONCE:  # (its text varies, shown for the first time)
+                        paras = _paragraphs(scene.text.render(c))
+                        shown_memo[id(scene)] = (None, touch_choices)
+                    elif paras is None:  # (its text varies, shown before)
                         t = scene.text
                         outcomes: list = [id(t)]
                         touch(t.parts, c, outcomes)
