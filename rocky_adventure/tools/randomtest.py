@@ -126,12 +126,12 @@ def _paragraphs(text: str) -> tuple[str, ...] | list[str]:
 
 
 # (story, memo): what play_batch keeps of each scene and text shown, for the story being
-# tested (randomtest() forgets it at its end): under id(scene), _scene_text's pair (a plain
-# text split once); under (id(template), what touch() found it depends on), a varying
-# text's paragraphs, so that a text rendered before with the same values is neither
-# rendered nor split again (at most MAX_MEMO of them; from its second showing). The strings are the same objects
-# from visit to visit, so their hashes, which the repetition count needs, are computed
-# once too.
+# tested (randomtest() forgets it at its end). Under id(scene): _scene_text's pair (a plain
+# text split once). Under (id(template), what touch() found it depends on): a varying
+# text's paragraphs from its second showing on, so that a text rendered before with the
+# same values is neither rendered nor split again (none is added once the memo holds
+# MAX_MEMO entries). The strings are the same objects from visit to visit, so their
+# hashes, which the repetition count needs, are computed once too.
 _SHOWN: tuple[Story, dict[Any, Any]] | None = None
 MAX_MEMO = 1 << 18
 
